@@ -1,0 +1,241 @@
+/**
+ * Pure domain types shared by every layer. No I/O lives here.
+ * Names follow ../shared/DESIGN.md §2 exactly: they are the public contract.
+ */
+
+export const COMPANY_PLANS = ['lite', 'premier', 'enterprise'] as const;
+export type CompanyPlan = (typeof COMPANY_PLANS)[number];
+
+export const ROLES = [
+  'systemAdmin',
+  'crisisManager',
+  'manager',
+  'departmentManager',
+  'autoSendResponsible',
+  'scheduledSendResponsible',
+  'guest',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+/** R27: holders of these roles cannot be deleted by an import or SCIM. */
+export const UNDELETABLE_ROLES: readonly Role[] = ['systemAdmin', 'autoSendResponsible', 'scheduledSendResponsible'];
+
+/** R8: the level-1 department every Entra department is created under. Its code equals its name (R9). */
+export const ENTRA_CONTAINER_DEPARTMENT = 'MicrosoftEntraID読み込み部署';
+
+export type DepartmentSource = 'entra' | 'manual';
+export type UserStatus = 'active' | 'suspended';
+
+export interface Company {
+  id: string;
+  name: string;
+  plan: CompanyPlan;
+  maxUsers: number;
+  entraTenantId: string | null;
+  rootDepartmentId: string;
+}
+
+export interface CompanySettings {
+  /** Whether an initial password is set (R22). The value itself never leaves the store. */
+  initialPasswordSet: boolean;
+  /** B2: more deletions than this need confirmDeletions. Default 50. */
+  deletionThreshold: number;
+  /** B7: cron expression for the scheduled sync, null when off (the default). */
+  schedule: string | null;
+}
+
+export interface Department {
+  id: string;
+  code: string;
+  name: string;
+  parentId: string | null;
+  level: number;
+  source: DepartmentSource;
+}
+
+export interface Membership {
+  id: string;
+  code: string;
+  source: DepartmentSource;
+}
+
+export interface SafetyUser {
+  id: string;
+  loginName: string;
+  name: string;
+  yomi: string;
+  email: string | null;
+  phone: string | null;
+  memo: string;
+  sortOrder: number | null;
+  departments: Membership[];
+  roles: Role[];
+  entraObjectId: string | null;
+  status: UserStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One Entra ID user as read from Graph (validated and normalised by src/directory). */
+export interface DirectoryUser {
+  id: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  mail: string | null;
+  businessPhones: string[];
+  department: string | null;
+  accountEnabled: boolean;
+  /** "Member" | "Guest" (Graph may return null for very old accounts). */
+  userType: string | null;
+  /** Issuers of the user's identities (R14 looks for "ExternalAzureAD"). */
+  identityIssuers: string[];
+}
+
+export interface DirectorySnapshot {
+  tenantId: string;
+  users: DirectoryUser[];
+}
+
+/** Everything the planner needs to know about one company in the safety service. */
+export interface CompanySnapshot {
+  company: Company;
+  settings: CompanySettings;
+  departments: Department[];
+  users: SafetyUser[];
+  /** Bumped by the store on every write to the company's data; B3 compares it at apply time. */
+  dataVersion: number;
+}
+
+// ---------------------------------------------------------------- plans
+
+export type PlanStatus = 'pending' | 'applied' | 'cancelled' | 'expired' | 'stale';
+
+export type SkipReason = 'guest' | 'external' | 'disabledNew' | 'noUserPrincipalName';
+
+export interface PlanSummary {
+  usersToCreate: number;
+  usersToUpdate: number;
+  usersToDelete: number;
+  usersUnchanged: number;
+  departmentsToCreate: number;
+  skipped: Record<SkipReason, number>;
+}
+
+export interface DepartmentCreate {
+  code: string;
+  name: string;
+  /** 1 for the Entra container, 2 for Entra departments (R8). */
+  level: 1 | 2;
+}
+
+export interface UserCreate {
+  entraObjectId: string;
+  loginName: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  departmentCode: string | null;
+}
+
+export type UpdatableField = 'name' | 'email' | 'phone' | 'department' | 'entraObjectId';
+
+export interface FieldChange {
+  from: string | null;
+  to: string | null;
+}
+
+export interface UserUpdate {
+  userId: string;
+  entraObjectId: string;
+  loginName: string;
+  /** How the service user was linked: R17 (object id), R18 (login name = UPN) or R19 (email = mail). */
+  linkedBy: 'R17' | 'R18' | 'R19';
+  fields: Partial<Record<UpdatableField, FieldChange>>;
+}
+
+export interface UserDelete {
+  userId: string;
+  loginName: string;
+  name: string;
+  entraObjectId: string | null;
+}
+
+export interface SkippedUser {
+  entraObjectId: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  reason: SkipReason;
+}
+
+export interface PlanChanges {
+  createDepartments: DepartmentCreate[];
+  createUsers: UserCreate[];
+  updateUsers: UserUpdate[];
+  deleteUsers: UserDelete[];
+}
+
+export type PlanErrorCode =
+  | 'DUPLICATE_EMAIL'
+  | 'UNDELETABLE_USER'
+  | 'USER_LIMIT_EXCEEDED'
+  | 'PLAN_NOT_ELIGIBLE'
+  | 'TENANT_MISMATCH'
+  | 'TENANT_ALREADY_LINKED'
+  | 'INITIAL_PASSWORD_MISSING';
+
+export type PlanWarningCode =
+  | 'EMAIL_KEPT'
+  | 'DISABLED_USER_UPDATED'
+  | 'DELETIONS_NEED_CONFIRMATION'
+  | 'TENANT_WILL_BE_LINKED'
+  | 'DEPARTMENT_REUSED';
+
+export interface PlanIssue<C extends string = string> {
+  code: C;
+  message: string;
+  [detail: string]: unknown;
+}
+
+/** What the pure planner computes: the body of a plan, before it is stored. */
+export interface PlanBody {
+  tenantId: string;
+  summary: PlanSummary;
+  changes: PlanChanges;
+  errors: PlanIssue<PlanErrorCode>[];
+  warnings: PlanIssue<PlanWarningCode>[];
+  skippedUsers: SkippedUser[];
+  /** B2: true when deletions exceed the company's threshold. */
+  requiresDeletionConfirmation: boolean;
+  /** The company's dataVersion the plan was computed against (B3). */
+  baseDataVersion: number;
+}
+
+export interface Plan extends PlanBody {
+  id: string;
+  companyId: string;
+  status: PlanStatus;
+  createdAt: string;
+  expiresAt: string;
+  requestedBy: string;
+  source: PlanSource;
+}
+
+export type PlanSource = 'api' | 'cli' | 'teams' | 'schedule' | 'tab';
+
+export interface RunCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  departmentsCreated: number;
+}
+
+export interface Run {
+  id: string;
+  planId: string;
+  status: 'succeeded' | 'failed';
+  startedAt: string;
+  finishedAt: string;
+  counts: RunCounts;
+  confirmedBy: string;
+  error?: { code: string; message: string };
+}
