@@ -1,0 +1,301 @@
+/**
+ * The transactional import applier: one plan, one transaction (R5), one
+ * import per company at a time across every instance (B4), never on top of
+ * changes the plan did not see (B3).
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
+import { ENTRA_CONTAINER_DEPARTMENT, type Run, type RunCounts } from '../domain/types.ts';
+import type { Db, Sql } from './database.ts';
+import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
+import type { SafetyUser } from '../domain/types.ts';
+import {
+  restoreData,
+  toRun,
+  userDoc,
+  type StoredPlan,
+} from './safety-store.ts';
+
+export interface ApplyOptions {
+  confirmedBy: string;
+  /** B2: needed when the plan's deletions exceed the company's threshold. */
+  confirmDeletions?: boolean;
+  now?: Date;
+}
+
+export type ApplyResult = { run: Run; alreadyApplied: boolean };
+
+/** Thrown inside the transaction; the caller records the plan's new status after the rollback. */
+class PlanSettled extends AppError {}
+
+export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
+  const now = options.now ?? new Date();
+  try {
+    return await db.transaction(async (tx) => {
+      const [lock] = await tx.query<{ ok: boolean }>(
+        `select pg_try_advisory_xact_lock(hashtextextended('safety-sync:import:' || $1::text, 0)) as ok`,
+        [plan.companyId],
+      );
+      if (!lock?.ok) {
+        throw new AppError('IMPORT_IN_PROGRESS', 'Another import for this company is running; try again when it has finished.');
+      }
+      const [current] = await tx.query<{ status: string; run_id: string | null }>(
+        'select status, run_id from plans where id = $1 for update',
+        [plan.id],
+      );
+      if (!current) throw new AppError('NOT_FOUND', 'Plan not found.');
+      if (current.status === 'applied' && current.run_id) {
+        const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [current.run_id]);
+        return { run: toRun(row!), alreadyApplied: true };
+      }
+      if (current.status === 'cancelled') throw new AppError('PLAN_CANCELLED', 'This plan was cancelled; plan again.');
+      if (current.status === 'expired') throw new AppError('PLAN_EXPIRED', 'This plan has expired; plan again.');
+      if (current.status === 'stale') {
+        throw new AppError('PLAN_STALE', 'The company data changed after this plan was made; plan again.');
+      }
+      if (plan.errors.length > 0) {
+        throw new AppError('PLAN_HAS_ERRORS', 'This plan has blocking errors and cannot be applied.', {
+          errors: plan.errors.map((e) => e.code),
+        });
+      }
+      if (now.getTime() > Date.parse(plan.expiresAt)) {
+        throw new PlanSettled('PLAN_EXPIRED', 'This plan has expired; plan again.');
+      }
+      const [company] = await tx.query<{
+        data_version: string;
+        entra_tenant_id: string | null;
+        root_department_id: string;
+        initial_password_hash: string | null;
+      }>('select data_version, entra_tenant_id, root_department_id, initial_password_hash from companies where id = $1 for update', [
+        plan.companyId,
+      ]);
+      if (!company) throw new AppError('NOT_FOUND', 'Company not found.');
+      if (Number(company.data_version) !== plan.baseDataVersion) {
+        throw new PlanSettled('PLAN_STALE', 'The company data changed after this plan was made; plan again.');
+      }
+      if (plan.requiresDeletionConfirmation && !options.confirmDeletions) {
+        throw new AppError(
+          'DELETIONS_NOT_CONFIRMED',
+          `This plan deletes ${plan.changes.deleteUsers.length} users, more than the deletion guard allows; confirm the deletions explicitly.`,
+          { deletions: plan.changes.deleteUsers.length },
+        );
+      }
+      const runId = randomUUID();
+      const startedAt = new Date();
+      await tx.query(
+        `insert into runs (id, company_id, plan_id, kind, status, started_at, finished_at, counts, requested_by, confirmed_by)
+         values ($1, $2, $3, 'import', 'succeeded', $4, $4, '{}'::jsonb, $5, $6)`,
+        [runId, plan.companyId, plan.id, startedAt, plan.requestedBy, options.confirmedBy],
+      );
+      const counts = await writeChanges(tx, plan, company, runId, options.confirmedBy);
+      if (company.entra_tenant_id === null) {
+        await tx.query('update companies set entra_tenant_id = $2 where id = $1', [plan.companyId, plan.tenantId]);
+      }
+      const [run] = await tx.query<Parameters<typeof toRun>[0]>(
+        `update runs set finished_at = $2, counts = $3 where id = $1 returning *`,
+        [runId, new Date(), JSON.stringify(counts)],
+      );
+      await tx.query(`update plans set status = 'applied', run_id = $2, status_changed_at = now() where id = $1`, [
+        plan.id,
+        runId,
+      ]);
+      return { run: toRun(run!), alreadyApplied: false };
+    });
+  } catch (e) {
+    if (e instanceof PlanSettled) {
+      const status = e.code === 'PLAN_EXPIRED' ? 'expired' : 'stale';
+      await db.query(`update plans set status = $2, status_changed_at = now() where id = $1 and status = 'pending'`, [
+        plan.id,
+        status,
+      ]);
+      throw new AppError(e.code, e.message);
+    }
+    if (e instanceof AppError) throw e;
+    return translateDbError(e);
+  }
+}
+
+interface Ctx {
+  companyId: string;
+  runId: string;
+  actor: string;
+}
+
+async function writeChanges(
+  tx: Sql,
+  plan: StoredPlan,
+  company: { root_department_id: string; initial_password_hash: string | null },
+  runId: string,
+  actor: string,
+): Promise<RunCounts> {
+  const ctx: Ctx = { companyId: plan.companyId, runId, actor };
+  const { createDepartments, createUsers, updateUsers, deleteUsers } = plan.changes;
+
+  // Departments first (R8–R10): the container once, Entra departments under it.
+  const deps = new Map(
+    (await tx.query<{ id: string; code: string; level: number }>('select id, code, level from departments where company_id = $1', [
+      plan.companyId,
+    ])).map((d) => [d.code, d]),
+  );
+  let departmentsCreated = 0;
+  const depLog: unknown[][] = [];
+  const insertDep = async (code: string, name: string, parent: { id: string; level: number }) => {
+    const id = randomUUID();
+    await tx.query(
+      `insert into departments (id, company_id, code, name, parent_id, level, source) values ($1, $2, $3, $4, $5, $6, 'entra')`,
+      [id, plan.companyId, code, name, parent.id, parent.level + 1],
+    );
+    deps.set(code, { id, code, level: parent.level + 1 });
+    departmentsCreated++;
+    depLog.push([id, JSON.stringify({ code, name, parentId: parent.id, level: parent.level + 1, source: 'entra' })]);
+  };
+  const needsContainer = createDepartments.some((d) => d.level === 2);
+  if (needsContainer && !deps.has(ENTRA_CONTAINER_DEPARTMENT)) {
+    await insertDep(ENTRA_CONTAINER_DEPARTMENT, ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 });
+  }
+  const container = deps.get(ENTRA_CONTAINER_DEPARTMENT);
+  for (const d of createDepartments) {
+    if (d.level === 1 || deps.has(d.code)) continue;
+    await insertDep(d.code, d.name, container!);
+  }
+  await bulkLog(tx, ctx, 'department', 'create', depLog.map(([id, after]) => [id, null, after, null]));
+  const depId = (code: string | null): string | null => {
+    if (code === null) return null;
+    const d = deps.get(code);
+    if (!d) throw new AppError('INTERNAL', `Department ${code} is missing while applying the plan.`);
+    return d.id;
+  };
+
+  // Deletes (R26) before creates, so freed login names and addresses can be reused.
+  if (deleteUsers.length > 0) {
+    const ids = deleteUsers.map((u) => u.userId);
+    const byId = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
+    const restore = await restoreData(tx, ids);
+    const deleted = await tx.query<{ id: string }>(
+      'delete from users where company_id = $1 and id = any($2::uuid[]) returning id',
+      [plan.companyId, ids],
+    );
+    if (deleted.length !== ids.length) throw new AppError('INTERNAL', 'A user to delete is missing.');
+    await bulkLog(
+      tx,
+      ctx,
+      'user',
+      'delete',
+      ids.map((id) => [id, JSON.stringify(userDoc(byId.get(id)!)), null, JSON.stringify(restore.get(id) ?? {})]),
+    );
+  }
+
+  // Updates (R24–R25): one statement per field.
+  if (updateUsers.length > 0) {
+    const ids = updateUsers.map((u) => u.userId);
+    const before = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
+    for (const field of ['name', 'email', 'phone', 'entraObjectId'] as const) {
+      const rows = updateUsers.filter((u) => u.fields[field] !== undefined);
+      if (rows.length === 0) continue;
+      const column = { name: 'name', email: 'email', phone: 'phone', entraObjectId: 'entra_object_id' }[field];
+      await tx.query(
+        `update users u set ${column} = v.val, updated_at = now()
+           from unnest($2::uuid[], $3::text[]) as v(id, val) where u.company_id = $1 and u.id = v.id`,
+        [plan.companyId, rows.map((u) => u.userId), rows.map((u) => u.fields[field]!.to)],
+      );
+    }
+    const depRows = updateUsers.filter((u) => u.fields.department !== undefined && u.fields.department.to !== null);
+    if (depRows.length > 0) {
+      const uids = depRows.map((u) => u.userId);
+      const targets = depRows.map((u) => depId(u.fields.department!.to));
+      // The Entra-sourced membership is replaced; memberships added in the service stay (R24).
+      await tx.query(
+        `delete from memberships m using unnest($1::uuid[], $2::uuid[]) as v(uid, did)
+          where m.user_id = v.uid and m.source = 'entra' and m.department_id <> v.did`,
+        [uids, targets],
+      );
+      await tx.query(
+        `insert into memberships (user_id, department_id, company_id, source)
+         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did)
+         on conflict do nothing`,
+        [uids, targets, plan.companyId],
+      );
+      await tx.query('update users set updated_at = now() where id = any($1::uuid[])', [uids]);
+    }
+    const after = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
+    await bulkLog(
+      tx,
+      ctx,
+      'user',
+      'update',
+      ids.map((id) => {
+        const b = userDoc(before.get(id)!);
+        const a = userDoc(after.get(id)!);
+        const keys = Object.keys(a).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+        return [
+          id,
+          JSON.stringify(Object.fromEntries(keys.map((k) => [k, b[k] ?? null]))),
+          JSON.stringify(Object.fromEntries(keys.map((k) => [k, a[k] ?? null]))),
+          null,
+        ];
+      }),
+    );
+  }
+
+  // Creates (R21–R23): the company's initial password, to be changed at first sign-in.
+  if (createUsers.length > 0) {
+    if (!company.initial_password_hash) {
+      throw new AppError('VALIDATION_FAILED', 'No initial password is set; new users cannot be created.');
+    }
+    const ids = createUsers.map(() => randomUUID());
+    await tx.query(
+      `insert into users (id, company_id, login_name, password_hash, must_change_password, name, email, phone, entra_object_id)
+       select v.id, $1, v.login, $2, true, v.name, v.email, v.phone, v.oid
+         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as v(id, login, name, email, phone, oid)`,
+      [
+        plan.companyId,
+        company.initial_password_hash,
+        ids,
+        createUsers.map((u) => u.loginName),
+        createUsers.map((u) => u.name),
+        createUsers.map((u) => u.email),
+        createUsers.map((u) => u.phone),
+        createUsers.map((u) => u.entraObjectId),
+      ],
+    );
+    const withDep = createUsers.map((u, i) => [ids[i]!, depId(u.departmentCode)] as const).filter(([, d]) => d !== null);
+    if (withDep.length > 0) {
+      await tx.query(
+        `insert into memberships (user_id, department_id, company_id, source)
+         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did)`,
+        [withDep.map(([u]) => u), withDep.map(([, d]) => d), plan.companyId],
+      );
+    }
+    const created = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
+    await bulkLog(tx, ctx, 'user', 'create', ids.map((id) => [id, null, JSON.stringify(userDoc(created.get(id)!)), null]));
+  }
+
+  return {
+    created: createUsers.length,
+    updated: updateUsers.length,
+    deleted: deleteUsers.length,
+    departmentsCreated,
+  };
+}
+
+async function listUsersByIds(tx: Sql, companyId: string, ids: string[]): Promise<SafetyUser[]> {
+  const rows = await tx.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = any($2::uuid[])`, [companyId, ids]);
+  return rows.map(toUser);
+}
+
+/** rows: [entityId, before JSON | null, after JSON | null, restore JSON | null] */
+async function bulkLog(
+  tx: Sql,
+  ctx: Ctx,
+  entity: 'user' | 'department',
+  action: 'create' | 'update' | 'delete',
+  rows: unknown[][],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+     select $1, $2, 'import', $3, v.id, $4, v.b::jsonb, v.a::jsonb, v.r::jsonb, $5
+       from unnest($6::uuid[], $7::text[], $8::text[], $9::text[]) as v(id, b, a, r)`,
+    [ctx.companyId, ctx.runId, entity, action, ctx.actor, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2]), rows.map((r) => r[3])],
+  );
+}

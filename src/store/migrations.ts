@@ -1,0 +1,205 @@
+/**
+ * Versioned schema migrations. Each entry runs once, in order, inside one
+ * transaction guarded by an advisory lock so several instances starting at
+ * once migrate exactly once.
+ */
+import type { Db } from './database.ts';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const versionTriggers = (table: string) => `
+create trigger ${table}_version_ins after insert on ${table}
+  referencing new table as changed_rows for each statement execute function bump_company_version();
+create trigger ${table}_version_upd after update on ${table}
+  referencing new table as changed_rows for each statement execute function bump_company_version();
+create trigger ${table}_version_del after delete on ${table}
+  referencing old table as changed_rows for each statement execute function bump_company_version();
+`;
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+create table companies (
+  id uuid primary key default gen_random_uuid(),
+  name text not null,
+  plan text not null check (plan in ('lite', 'premier', 'enterprise')),
+  max_users integer not null check (max_users > 0),
+  entra_tenant_id text,
+  entra_tenant_key text generated always as (lower(entra_tenant_id)) stored,
+  root_department_id uuid,
+  -- Bumped by triggers on every write to the company's users and departments (B3).
+  data_version bigint not null default 0,
+  initial_password_hash text,
+  deletion_threshold integer not null default 50 check (deletion_threshold >= 0),
+  schedule text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  constraint companies_tenant_unique unique (entra_tenant_key)
+);
+
+create table departments (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references companies(id) on delete cascade,
+  code text not null check (length(code) > 0),
+  name text not null,
+  parent_id uuid references departments(id) on delete restrict,
+  level integer not null check (level >= 0),
+  source text not null check (source in ('entra', 'manual')),
+  created_at timestamptz not null default now(),
+  constraint departments_code_unique unique (company_id, code),
+  constraint departments_root_shape check ((level = 0) = (parent_id is null))
+);
+-- R7: exactly one root per company.
+create unique index departments_one_root on departments (company_id) where level = 0;
+
+create table users (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references companies(id) on delete cascade,
+  login_name text not null check (length(login_name) > 0),
+  login_key text generated always as (lower(login_name)) stored,
+  password_hash text not null,
+  must_change_password boolean not null default true,
+  name text not null,
+  yomi text not null default '',
+  email text,
+  email_key text generated always as (lower(email)) stored,
+  phone text,
+  memo text not null default '',
+  sort_order integer,
+  private_contacts jsonb not null default '{}'::jsonb,
+  preferred_language text,
+  timezone text,
+  employee_number text,
+  entra_object_id text,
+  status text not null default 'active' check (status in ('active', 'suspended')),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  -- Deferred so that one import may swap two values between users (R5: checked at commit).
+  constraint users_login_unique unique (company_id, login_key) deferrable initially deferred,
+  constraint users_email_unique unique (company_id, email_key) deferrable initially deferred,
+  constraint users_entra_unique unique (company_id, entra_object_id) deferrable initially deferred
+);
+
+create table memberships (
+  user_id uuid not null references users(id) on delete cascade,
+  department_id uuid not null references departments(id) on delete restrict,
+  company_id uuid not null references companies(id) on delete cascade,
+  source text not null check (source in ('entra', 'manual')),
+  primary key (user_id, department_id)
+);
+create index memberships_department on memberships (department_id);
+
+create table user_roles (
+  user_id uuid not null references users(id) on delete cascade,
+  company_id uuid not null references companies(id) on delete cascade,
+  role text not null check (role in ('systemAdmin', 'crisisManager', 'manager', 'departmentManager',
+    'autoSendResponsible', 'scheduledSendResponsible', 'guest')),
+  primary key (user_id, role)
+);
+
+create table plans (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references companies(id) on delete cascade,
+  status text not null check (status in ('pending', 'applied', 'cancelled', 'expired', 'stale')),
+  created_at timestamptz not null,
+  expires_at timestamptz not null,
+  requested_by text not null,
+  source text not null,
+  base_data_version bigint not null,
+  body jsonb not null,
+  run_id uuid,
+  cancelled_by text,
+  status_changed_at timestamptz
+);
+create index plans_company on plans (company_id, created_at desc);
+
+create table runs (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references companies(id) on delete cascade,
+  plan_id uuid references plans(id) on delete set null,
+  kind text not null check (kind in ('import', 'undo', 'scim')),
+  status text not null check (status in ('succeeded', 'failed')),
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  counts jsonb not null,
+  requested_by text,
+  confirmed_by text not null,
+  error jsonb,
+  undone_by_run_id uuid
+);
+create index runs_company on runs (company_id, started_at desc);
+
+-- Field-level history (B5) that undo (B6) reads: one row per entity changed.
+create table change_log (
+  id bigserial primary key,
+  company_id uuid not null references companies(id) on delete cascade,
+  run_id uuid references runs(id) on delete cascade,
+  origin text not null check (origin in ('import', 'undo', 'scim', 'api')),
+  entity text not null check (entity in ('user', 'department', 'company')),
+  entity_id uuid not null,
+  action text not null check (action in ('create', 'update', 'delete')),
+  before jsonb,
+  after jsonb,
+  -- What undo needs and history must never show (a deleted user's password hash).
+  restore jsonb,
+  actor text not null,
+  at timestamptz not null default now()
+);
+create index change_log_company on change_log (company_id, id desc);
+create index change_log_run on change_log (run_id);
+
+create table scim_tokens (
+  id uuid primary key default gen_random_uuid(),
+  company_id uuid not null references companies(id) on delete cascade,
+  token_hash text not null unique,
+  label text not null default '',
+  created_at timestamptz not null default now(),
+  created_by text not null default '',
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+
+create table sync_state (
+  company_id uuid primary key references companies(id) on delete cascade,
+  delta_link text,
+  last_scheduled_at timestamptz
+);
+
+create function bump_company_version() returns trigger language plpgsql as $$
+begin
+  update companies set data_version = data_version + 1, updated_at = now()
+   where id in (select distinct company_id from changed_rows);
+  return null;
+end $$;
+${versionTriggers('users')}
+${versionTriggers('departments')}
+${versionTriggers('memberships')}
+${versionTriggers('user_roles')}
+`,
+  },
+];
+
+export async function migrate(db: Db): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(`select pg_advisory_xact_lock(7413001)`);
+    await tx.query(`create table if not exists schema_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
+    const done = new Set(
+      (await tx.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version),
+    );
+    let applied = 0;
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await tx.exec(m.sql);
+      await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
+      applied++;
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,670 @@
+/**
+ * The safety-service backend's data: companies, the department tree, users,
+ * plans, runs and the field-level change log. Every write that changes a
+ * user or a department is recorded in change_log (B5).
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.ts';
+import {
+  UNDELETABLE_ROLES,
+  type Company,
+  type CompanyPlan,
+  type CompanySettings,
+  type CompanySnapshot,
+  type Department,
+  type Plan,
+  type PlanStatus,
+  type Role,
+  type Run,
+  type SafetyUser,
+  type UserStatus,
+} from '../domain/types.ts';
+import type { Db, Sql } from './database.ts';
+import { migrate } from './migrations.ts';
+import { hashPassword } from './passwords.ts';
+import {
+  guard,
+  iso,
+  toCompany,
+  toDepartment,
+  toSettings,
+  toUser,
+  translateDbError,
+  USER_SELECT,
+  type CompanyRow,
+  type DepartmentRow,
+  type UserRow,
+} from './rows.ts';
+
+export interface CompanyInput {
+  name: string;
+  plan: CompanyPlan;
+  maxUsers: number;
+  entraTenantId?: string | null;
+}
+
+export interface SettingsInput {
+  initialPassword?: string;
+  deletionThreshold?: number;
+  schedule?: string | null;
+}
+
+export interface UserInput {
+  loginName: string;
+  password: string;
+  name: string;
+  yomi?: string;
+  email?: string | null;
+  phone?: string | null;
+  memo?: string;
+  sortOrder?: number | null;
+  departmentIds?: string[];
+  roles?: Role[];
+  status?: UserStatus;
+  entraObjectId?: string | null;
+}
+
+export type UserPatch = Partial<Omit<UserInput, 'password'>> & { password?: string };
+
+export type ChangeOrigin = 'import' | 'undo' | 'scim' | 'api';
+
+export interface ChangeEntry {
+  id: number;
+  runId: string | null;
+  origin: ChangeOrigin;
+  entity: 'user' | 'department' | 'company';
+  entityId: string;
+  action: 'create' | 'update' | 'delete';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  actor: string;
+  at: string;
+}
+
+interface RunRow {
+  id: string;
+  plan_id: string | null;
+  kind: string;
+  status: Run['status'];
+  started_at: Date | string;
+  finished_at: Date | string;
+  counts: Run['counts'];
+  confirmed_by: string;
+  requested_by: string | null;
+  error: Run['error'] | null;
+}
+
+export const toRun = (r: RunRow): Run & { kind: string; requestedBy: string | null } => ({
+  id: r.id,
+  planId: r.plan_id ?? '',
+  kind: r.kind,
+  status: r.status,
+  startedAt: iso(r.started_at),
+  finishedAt: iso(r.finished_at),
+  counts: r.counts,
+  confirmedBy: r.confirmed_by,
+  requestedBy: r.requested_by,
+  ...(r.error ? { error: r.error } : {}),
+});
+
+interface PlanRow {
+  id: string;
+  company_id: string;
+  status: PlanStatus;
+  created_at: Date | string;
+  expires_at: Date | string;
+  requested_by: string;
+  source: Plan['source'];
+  base_data_version: string | number;
+  body: Omit<Plan, 'id' | 'companyId' | 'status' | 'createdAt' | 'expiresAt' | 'requestedBy' | 'source'>;
+  run_id: string | null;
+  cancelled_by: string | null;
+}
+
+export type StoredPlan = Plan & { runId: string | null; cancelledBy: string | null };
+
+const toPlan = (r: PlanRow): StoredPlan => ({
+  ...r.body,
+  id: r.id,
+  companyId: r.company_id,
+  status: r.status,
+  createdAt: iso(r.created_at),
+  expiresAt: iso(r.expires_at),
+  requestedBy: r.requested_by,
+  source: r.source,
+  baseDataVersion: Number(r.base_data_version),
+  runId: r.run_id,
+  cancelledBy: r.cancelled_by,
+});
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids come from URLs: anything that is not a uuid cannot exist. */
+function requireUuid(id: string, what: string): void {
+  if (!UUID_RE.test(id)) throw new AppError('NOT_FOUND', `${what} not found.`);
+}
+
+export class SafetyStore {
+  private constructor(readonly db: Db) {}
+
+  static async open(db: Db): Promise<SafetyStore> {
+    await migrate(db);
+    return new SafetyStore(db);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  // ------------------------------------------------------------ companies
+
+  async createCompany(input: CompanyInput): Promise<Company> {
+    return guard(
+      this.db.transaction(async (tx) => {
+        const [row] = await tx.query<CompanyRow>(
+          `insert into companies (name, plan, max_users, entra_tenant_id) values ($1, $2, $3, $4) returning *`,
+          [input.name, input.plan, input.maxUsers, input.entraTenantId ?? null],
+        );
+        const rootId = randomUUID();
+        await tx.query(
+          `insert into departments (id, company_id, code, name, parent_id, level, source)
+           values ($1, $2, 'ROOT', $3, null, 0, 'manual')`,
+          [rootId, row!.id, input.name],
+        );
+        await tx.query('update companies set root_department_id = $1 where id = $2', [rootId, row!.id]);
+        return toCompany({ ...row!, root_department_id: rootId });
+      }),
+    );
+  }
+
+  async listCompanies(): Promise<Company[]> {
+    const rows = await this.db.query<CompanyRow>('select * from companies order by created_at, id');
+    return rows.map(toCompany);
+  }
+
+  private async companyRow(sql: Sql, id: string, forUpdate = false): Promise<CompanyRow> {
+    requireUuid(id, 'Company');
+    const [row] = await sql.query<CompanyRow>(
+      `select * from companies where id = $1${forUpdate ? ' for update' : ''}`,
+      [id],
+    );
+    if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
+    return row;
+  }
+
+  async getCompany(id: string): Promise<Company> {
+    return toCompany(await this.companyRow(this.db, id));
+  }
+
+  async findCompanyByTenant(tenantId: string): Promise<Company | null> {
+    const [row] = await this.db.query<CompanyRow>('select * from companies where entra_tenant_key = lower($1)', [
+      tenantId,
+    ]);
+    return row ? toCompany(row) : null;
+  }
+
+  async updateCompany(id: string, patch: Partial<CompanyInput>): Promise<Company> {
+    return guard(
+      this.db.transaction(async (tx) => {
+        const cur = await this.companyRow(tx, id, true);
+        const [row] = await tx.query<CompanyRow>(
+          `update companies set name = $2, plan = $3, max_users = $4, entra_tenant_id = $5, updated_at = now()
+            where id = $1 returning *`,
+          [
+            id,
+            patch.name ?? cur.name,
+            patch.plan ?? cur.plan,
+            patch.maxUsers ?? cur.max_users,
+            patch.entraTenantId === undefined ? cur.entra_tenant_id : patch.entraTenantId,
+          ],
+        );
+        if (patch.name !== undefined) {
+          await tx.query('update departments set name = $2 where id = $1 and name <> $2', [cur.root_department_id, patch.name]);
+        }
+        return toCompany(row!);
+      }),
+    );
+  }
+
+  async getSettings(companyId: string): Promise<CompanySettings> {
+    return toSettings(await this.companyRow(this.db, companyId));
+  }
+
+  /** Settings feed the planner, so changing them makes pending plans stale (B3). */
+  async updateSettings(companyId: string, input: SettingsInput): Promise<CompanySettings> {
+    const hash = input.initialPassword === undefined ? undefined : await hashPassword(input.initialPassword);
+    return this.db.transaction(async (tx) => {
+      const cur = await this.companyRow(tx, companyId, true);
+      const [row] = await tx.query<CompanyRow>(
+        `update companies set initial_password_hash = $2, deletion_threshold = $3, schedule = $4,
+                data_version = data_version + 1, updated_at = now()
+          where id = $1 returning *`,
+        [
+          companyId,
+          hash ?? cur.initial_password_hash,
+          input.deletionThreshold ?? cur.deletion_threshold,
+          input.schedule === undefined ? cur.schedule : input.schedule,
+        ],
+      );
+      return toSettings(row!);
+    });
+  }
+
+  // ------------------------------------------------------------ departments
+
+  async listDepartments(companyId: string): Promise<Department[]> {
+    await this.companyRow(this.db, companyId);
+    const rows = await this.db.query<DepartmentRow>(
+      'select * from departments where company_id = $1 order by level, code',
+      [companyId],
+    );
+    return rows.map(toDepartment);
+  }
+
+  async createDepartment(
+    companyId: string,
+    input: { code: string; name: string; parentId?: string | null },
+    actor: string,
+  ): Promise<Department> {
+    return guard(
+      this.db.transaction(async (tx) => {
+        const company = await this.companyRow(tx, companyId);
+        const parentId = input.parentId ?? company.root_department_id;
+        requireUuid(parentId, 'Parent department');
+        const [parent] = await tx.query<DepartmentRow>(
+          'select * from departments where id = $1 and company_id = $2',
+          [parentId, companyId],
+        );
+        if (!parent) throw new AppError('VALIDATION_FAILED', 'The parent department does not exist in this company.');
+        const [row] = await tx.query<DepartmentRow>(
+          `insert into departments (company_id, code, name, parent_id, level, source)
+           values ($1, $2, $3, $4, $5, 'manual') returning *`,
+          [companyId, input.code, input.name, parentId, parent.level + 1],
+        );
+        const dep = toDepartment(row!);
+        await logChange(tx, companyId, null, 'api', 'department', dep.id, 'create', null, { ...dep }, actor);
+        return dep;
+      }),
+    );
+  }
+
+  // ------------------------------------------------------------ users
+
+  async listUsers(companyId: string): Promise<SafetyUser[]> {
+    await this.companyRow(this.db, companyId);
+    return listUsers(this.db, companyId);
+  }
+
+  async getUser(companyId: string, userId: string): Promise<SafetyUser> {
+    requireUuid(userId, 'User');
+    const [row] = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [
+      companyId,
+      userId,
+    ]);
+    if (!row) throw new AppError('NOT_FOUND', 'User not found.');
+    return toUser(row);
+  }
+
+  async createUser(companyId: string, input: UserInput, actor: string, origin: ChangeOrigin = 'api'): Promise<SafetyUser> {
+    const hash = await hashPassword(input.password);
+    const id = await guard(
+      this.db.transaction(async (tx) => {
+        await this.companyRow(tx, companyId);
+        const id = randomUUID();
+        await tx.query(
+          `insert into users (id, company_id, login_name, password_hash, name, yomi, email, phone, memo, sort_order,
+                              status, entra_object_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+          [
+            id,
+            companyId,
+            input.loginName,
+            hash,
+            input.name,
+            input.yomi ?? '',
+            input.email ?? null,
+            input.phone ?? null,
+            input.memo ?? '',
+            input.sortOrder ?? null,
+            input.status ?? 'active',
+            input.entraObjectId ?? null,
+          ],
+        );
+        await setMemberships(tx, companyId, id, input.departmentIds ?? []);
+        await setRoles(tx, companyId, id, input.roles ?? []);
+        const after = await readUser(tx, companyId, id);
+        await logChange(tx, companyId, null, origin, 'user', id, 'create', null, userDoc(after), actor);
+        return id;
+      }),
+    );
+    return this.getUser(companyId, id);
+  }
+
+  async updateUser(
+    companyId: string,
+    userId: string,
+    patch: UserPatch,
+    actor: string,
+    origin: ChangeOrigin = 'api',
+  ): Promise<SafetyUser> {
+    requireUuid(userId, 'User');
+    const hash = patch.password === undefined ? undefined : await hashPassword(patch.password);
+    await guard(
+      this.db.transaction(async (tx) => {
+        const before = await readUser(tx, companyId, userId, true);
+        const set = (v: unknown, cur: unknown) => (v === undefined ? cur : v);
+        await tx.query(
+          `update users set login_name = $3, name = $4, yomi = $5, email = $6, phone = $7, memo = $8, sort_order = $9,
+                  status = $10, entra_object_id = $11, password_hash = coalesce($12, password_hash),
+                  must_change_password = case when $12::text is null then must_change_password else false end,
+                  updated_at = now()
+            where company_id = $1 and id = $2`,
+          [
+            companyId,
+            userId,
+            set(patch.loginName, before.loginName),
+            set(patch.name, before.name),
+            set(patch.yomi, before.yomi),
+            set(patch.email, before.email),
+            set(patch.phone, before.phone),
+            set(patch.memo, before.memo),
+            set(patch.sortOrder, before.sortOrder),
+            set(patch.status, before.status),
+            set(patch.entraObjectId, before.entraObjectId),
+            hash ?? null,
+          ],
+        );
+        if (patch.departmentIds !== undefined) await setMemberships(tx, companyId, userId, patch.departmentIds);
+        if (patch.roles !== undefined) await setRoles(tx, companyId, userId, patch.roles);
+        const after = await readUser(tx, companyId, userId);
+        const diff = diffDocs(userDoc(before), userDoc(after));
+        if (diff) await logChange(tx, companyId, null, origin, 'user', userId, 'update', diff.before, diff.after, actor);
+      }),
+    );
+    return this.getUser(companyId, userId);
+  }
+
+  /** R27: holders of an undeletable role are refused with 409. */
+  async deleteUser(companyId: string, userId: string, actor: string, origin: ChangeOrigin = 'api'): Promise<void> {
+    requireUuid(userId, 'User');
+    await this.db.transaction(async (tx) => {
+      const before = await readUser(tx, companyId, userId, true);
+      const blocking = before.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
+      if (blocking.length > 0) {
+        throw new AppError(
+          'UNDELETABLE_USER',
+          `${before.loginName} holds the role ${blocking.join(', ')} and cannot be deleted; remove the role first.`,
+          { userId, loginName: before.loginName, roles: blocking },
+        );
+      }
+      const restore = await restoreData(tx, [userId]);
+      await tx.query('delete from users where company_id = $1 and id = $2', [companyId, userId]);
+      await logChange(tx, companyId, null, origin, 'user', userId, 'delete', userDoc(before), null, actor, restore.get(userId));
+    });
+  }
+
+  // ------------------------------------------------------------ snapshot
+
+  /** A consistent read of everything the planner needs (one repeatable-read transaction). */
+  async snapshot(companyId: string): Promise<CompanySnapshot> {
+    return this.db.transaction(async (tx) => {
+      if (this.db.kind === 'postgres') await tx.query('set transaction isolation level repeatable read');
+      const row = await this.companyRow(tx, companyId);
+      const departments = (
+        await tx.query<DepartmentRow>('select * from departments where company_id = $1 order by level, code', [companyId])
+      ).map(toDepartment);
+      const users = await listUsers(tx, companyId);
+      return {
+        company: toCompany(row),
+        settings: toSettings(row),
+        departments,
+        users,
+        dataVersion: Number(row.data_version),
+      };
+    });
+  }
+
+  async dataVersion(companyId: string): Promise<number> {
+    return Number((await this.companyRow(this.db, companyId)).data_version);
+  }
+
+  // ------------------------------------------------------------ plans and runs
+
+  async savePlan(plan: Plan): Promise<void> {
+    const { id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, ...body } = plan;
+    await this.db.query(
+      `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, JSON.stringify(body)],
+    );
+  }
+
+  async getPlan(companyId: string, planId: string): Promise<StoredPlan> {
+    requireUuid(planId, 'Plan');
+    const [row] = await this.db.query<PlanRow>('select * from plans where company_id = $1 and id = $2', [
+      companyId,
+      planId,
+    ]);
+    if (!row) throw new AppError('NOT_FOUND', 'Plan not found.');
+    return toPlan(row);
+  }
+
+  async findPlan(planId: string): Promise<StoredPlan | null> {
+    if (!UUID_RE.test(planId)) return null;
+    const [row] = await this.db.query<PlanRow>('select * from plans where id = $1', [planId]);
+    return row ? toPlan(row) : null;
+  }
+
+  async listPlans(companyId: string, limit = 50): Promise<StoredPlan[]> {
+    const rows = await this.db.query<PlanRow>(
+      'select * from plans where company_id = $1 order by created_at desc, id limit $2',
+      [companyId, limit],
+    );
+    return rows.map(toPlan);
+  }
+
+  /** Moves a pending plan to a final status; returns false when it was no longer pending. */
+  async settlePlan(planId: string, status: Exclude<PlanStatus, 'pending' | 'applied'>, by?: string): Promise<boolean> {
+    const rows = await this.db.query(
+      `update plans set status = $2, cancelled_by = $3, status_changed_at = now()
+        where id = $1 and status = 'pending' returning id`,
+      [planId, status, by ?? null],
+    );
+    return rows.length === 1;
+  }
+
+  /** A run that failed is recorded after its transaction rolled back (B5): nothing else was written. */
+  async recordFailedRun(plan: Plan, confirmedBy: string, error: { code: string; message: string }): Promise<Run> {
+    const now = new Date();
+    const [row] = await this.db.query<RunRow>(
+      `insert into runs (company_id, plan_id, kind, status, started_at, finished_at, counts, requested_by, confirmed_by, error)
+       values ($1, $2, 'import', 'failed', $3, $3, $4, $5, $6, $7) returning *`,
+      [
+        plan.companyId,
+        plan.id,
+        now,
+        JSON.stringify({ created: 0, updated: 0, deleted: 0, departmentsCreated: 0 }),
+        plan.requestedBy,
+        confirmedBy,
+        JSON.stringify(error),
+      ],
+    );
+    return toRun(row!);
+  }
+
+  async listRuns(companyId: string, limit = 100): Promise<ReturnType<typeof toRun>[]> {
+    await this.companyRow(this.db, companyId);
+    const rows = await this.db.query<RunRow>(
+      'select * from runs where company_id = $1 order by started_at desc, id desc limit $2',
+      [companyId, limit],
+    );
+    return rows.map(toRun);
+  }
+
+  async getRun(runId: string): Promise<ReturnType<typeof toRun> | null> {
+    if (!UUID_RE.test(runId)) return null;
+    const [row] = await this.db.query<RunRow>('select * from runs where id = $1', [runId]);
+    return row ? toRun(row) : null;
+  }
+
+  async listChanges(companyId: string, options: { runId?: string; limit?: number } = {}): Promise<ChangeEntry[]> {
+    const rows = await this.db.query<{
+      id: string;
+      run_id: string | null;
+      origin: ChangeOrigin;
+      entity: ChangeEntry['entity'];
+      entity_id: string;
+      action: ChangeEntry['action'];
+      before: Record<string, unknown> | null;
+      after: Record<string, unknown> | null;
+      actor: string;
+      at: Date | string;
+    }>(
+      `select id, run_id, origin, entity, entity_id, action, before, after, actor, at from change_log
+        where company_id = $1 and ($2::uuid is null or run_id = $2::uuid) order by id desc limit $3`,
+      [companyId, options.runId ?? null, options.limit ?? 1000],
+    );
+    return rows.map((r) => ({
+      id: Number(r.id),
+      runId: r.run_id,
+      origin: r.origin,
+      entity: r.entity,
+      entityId: r.entity_id,
+      action: r.action,
+      before: r.before,
+      after: r.after,
+      actor: r.actor,
+      at: iso(r.at),
+    }));
+  }
+}
+
+// ---------------------------------------------------------------- helpers shared with the applier
+
+export async function listUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
+  const rows = await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 order by u.login_key`, [companyId]);
+  return rows.map(toUser);
+}
+
+export async function readUser(sql: Sql, companyId: string, userId: string, forUpdate = false): Promise<SafetyUser> {
+  if (forUpdate) await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId]);
+  const [row] = await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [companyId, userId]);
+  if (!row) throw new AppError('NOT_FOUND', 'User not found.');
+  return toUser(row);
+}
+
+/** The user as history shows it: every public field, never a password. */
+export function userDoc(u: SafetyUser): Record<string, unknown> {
+  const { createdAt: _c, updatedAt: _u, id: _i, ...rest } = u;
+  return { ...rest, departments: u.departments.map((d) => ({ id: d.id, code: d.code, source: d.source })) };
+}
+
+export function diffDocs(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): { before: Record<string, unknown>; after: Record<string, unknown> } | null {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[k]) !== JSON.stringify(after[k])) {
+      b[k] = before[k] ?? null;
+      a[k] = after[k] ?? null;
+    }
+  }
+  return Object.keys(a).length === 0 ? null : { before: b, after: a };
+}
+
+/** What undo needs to re-create deleted users exactly (kept out of history). */
+export async function restoreData(sql: Sql, userIds: string[]): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await sql.query<{
+    id: string;
+    password_hash: string;
+    must_change_password: boolean;
+    private_contacts: unknown;
+    preferred_language: string | null;
+    timezone: string | null;
+    employee_number: string | null;
+    created_at: Date | string;
+  }>(
+    `select id, password_hash, must_change_password, private_contacts, preferred_language, timezone, employee_number,
+            created_at from users where id = any($1::uuid[])`,
+    [userIds],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      {
+        passwordHash: r.password_hash,
+        mustChangePassword: r.must_change_password,
+        privateContacts: r.private_contacts,
+        preferredLanguage: r.preferred_language,
+        timezone: r.timezone,
+        employeeNumber: r.employee_number,
+        createdAt: iso(r.created_at),
+      },
+    ]),
+  );
+}
+
+export async function logChange(
+  sql: Sql,
+  companyId: string,
+  runId: string | null,
+  origin: ChangeOrigin,
+  entity: ChangeEntry['entity'],
+  entityId: string,
+  action: ChangeEntry['action'],
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  actor: string,
+  restore?: Record<string, unknown>,
+): Promise<void> {
+  await sql.query(
+    `insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, actor, restore)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      companyId,
+      runId,
+      origin,
+      entity,
+      entityId,
+      action,
+      before === null ? null : JSON.stringify(before),
+      after === null ? null : JSON.stringify(after),
+      actor,
+      restore === undefined ? null : JSON.stringify(restore),
+    ],
+  );
+}
+
+/** Replaces a user's memberships with exactly these departments, keeping the source of those kept. */
+async function setMemberships(sql: Sql, companyId: string, userId: string, departmentIds: string[]): Promise<void> {
+  const ids = [...new Set(departmentIds)];
+  ids.forEach((d) => requireUuidValid(d));
+  const found = await sql.query<{ id: string }>(
+    'select id from departments where company_id = $1 and id = any($2::uuid[])',
+    [companyId, ids],
+  );
+  if (found.length !== ids.length) throw new AppError('VALIDATION_FAILED', 'A department does not exist in this company.');
+  await sql.query('delete from memberships where user_id = $1 and not (department_id = any($2::uuid[]))', [userId, ids]);
+  await sql.query(
+    `insert into memberships (user_id, department_id, company_id, source)
+     select $1, d, $2, 'manual' from unnest($3::uuid[]) d on conflict do nothing`,
+    [userId, companyId, ids],
+  );
+}
+
+function requireUuidValid(id: string): void {
+  if (!UUID_RE.test(id)) throw new AppError('VALIDATION_FAILED', 'A department id is not valid.');
+}
+
+async function setRoles(sql: Sql, companyId: string, userId: string, roles: Role[]): Promise<void> {
+  const list = [...new Set(roles)];
+  await sql.query('delete from user_roles where user_id = $1 and not (role = any($2::text[]))', [userId, list]);
+  await sql.query(
+    `insert into user_roles (user_id, company_id, role) select $1, $2, r from unnest($3::text[]) r on conflict do nothing`,
+    [userId, companyId, list],
+  );
+}
+
+export { translateDbError };

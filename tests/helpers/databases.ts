@@ -1,0 +1,45 @@
+/**
+ * One store suite, every engine: PGlite always, a real PostgreSQL server when
+ * TEST_DATABASE_URL is set (CI sets it). Each suite gets its own schema on the
+ * server so runs never see each other's data.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Db } from '../../src/store/database.ts';
+import { SafetyStore } from '../../src/store/safety-store.ts';
+
+export interface Engine {
+  name: string;
+  open(): Promise<SafetyStore>;
+}
+
+export function engines(): Engine[] {
+  const list: Engine[] = [{ name: 'PGlite', open: async () => SafetyStore.open(await openDatabase('memory:')) }];
+  const url = process.env.TEST_DATABASE_URL;
+  if (url) list.push({ name: 'PostgreSQL', open: () => openPostgresSchema(url) });
+  return list;
+}
+
+const schemas: string[] = [];
+
+async function openPostgresSchema(url: string): Promise<SafetyStore> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  schemas.push(schema);
+  const sep = url.includes('?') ? '&' : '?';
+  const db: Db = await openDatabase(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  return SafetyStore.open(db);
+}
+
+/** Drops the schemas this process created (called from a root after-hook). */
+export async function dropTestSchemas(): Promise<void> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url || schemas.length === 0) return;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  for (const s of schemas.splice(0)) await admin.query(`drop schema if exists ${s} cascade`);
+  await admin.end();
+}

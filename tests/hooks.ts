@@ -1,0 +1,7 @@
+import { dropTestSchemas } from './helpers/databases.ts';
+
+export const mochaHooks = {
+  async afterAll() {
+    await dropTestSchemas();
+  },
+};
