@@ -1,0 +1,196 @@
+/** The admin REST API (`/api/v1`), exactly as DESIGN §2 names it. */
+import { Cron } from 'croner';
+import type { Server } from 'restify';
+import { z } from 'zod';
+import { AppError } from '../domain/errors.ts';
+import { COMPANY_PLANS, ROLES } from '../domain/types.ts';
+import type { DirectoryReader } from '../directory/graph-reader.ts';
+import type { Logger } from '../log.ts';
+import type { SafetyStore } from '../store/safety-store.ts';
+import type { SyncService } from '../sync/sync-service.ts';
+import { historyCsv } from '../sync/history.ts';
+import { bearerToken, jsonBody, param, parse, route, secretsEqual } from './http.ts';
+
+export interface AdminApiDeps {
+  store: SafetyStore;
+  sync: SyncService;
+  apiKey: string;
+  /** The directory the REST API plans against (app-only credentials or a static token). */
+  directoryFor: (companyId: string) => Promise<DirectoryReader>;
+  log: Logger;
+}
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const nullableText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .nullable()
+    .transform((v) => (v === '' ? null : v));
+const email = z
+  .string()
+  .trim()
+  .max(320)
+  .nullable()
+  .transform((v) => (v === '' ? null : v))
+  .refine((v) => v === null || /^[^\s@]+@[^\s@]+$/.test(v), { message: 'must be an email address' });
+
+const CompanyCreate = z
+  .object({
+    name: text(200),
+    plan: z.enum(COMPANY_PLANS),
+    maxUsers: z.number().int().positive().max(10_000_000),
+    entraTenantId: z.string().trim().min(1).max(100).nullable().optional(),
+  })
+  .strict();
+const CompanyPatch = CompanyCreate.partial().strict();
+
+const cron = z
+  .string()
+  .trim()
+  .max(100)
+  .nullable()
+  .refine(
+    (v) => {
+      if (v === null) return true;
+      try {
+        new Cron(v, { paused: true }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a cron expression such as "0 3 * * *" or null' },
+  );
+
+const Settings = z
+  .object({
+    initialPassword: z.string().min(8).max(128).optional(),
+    deletionThreshold: z.number().int().min(0).max(10_000_000).optional(),
+    schedule: cron.optional(),
+  })
+  .strict();
+
+const DepartmentCreate = z
+  .object({ code: text(100), name: text(200), parentId: z.string().uuid().nullable().optional() })
+  .strict();
+
+const userFields = {
+  loginName: text(256),
+  name: text(200),
+  yomi: z.string().trim().max(200).optional(),
+  email: email.optional(),
+  phone: nullableText(50).optional(),
+  memo: z.string().max(2000).optional(),
+  sortOrder: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
+  departmentIds: z.array(z.string().uuid()).max(100).optional(),
+  roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(),
+  status: z.enum(['active', 'suspended']).optional(),
+};
+const UserCreate = z.object({ ...userFields, password: z.string().min(8).max(128) }).strict();
+const UserPatch = z
+  .object({ ...userFields, password: z.string().min(8).max(128) })
+  .partial()
+  .strict();
+const ApplyBody = z.object({ confirmDeletions: z.boolean().optional() }).strict();
+const EmptyBody = z.object({}).strict();
+
+export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
+  const { store, sync, log } = deps;
+  const base = '/api/v1';
+  const h = (fn: Parameters<typeof route>[1]) => route(log, async (req, res) => {
+    const token = bearerToken(req);
+    if (!token || !secretsEqual(token, deps.apiKey)) {
+      throw new AppError('UNAUTHORIZED', 'A valid API key is required (Authorization: Bearer …).');
+    }
+    await fn(req, res);
+  });
+  const actor = () => 'api';
+
+  server.post(`${base}/companies`, h(async (req, res) => {
+    res.send(201, await store.createCompany(parse(CompanyCreate, jsonBody(req))));
+  }));
+  server.get(`${base}/companies`, h(async (_req, res) => {
+    res.send(200, await store.listCompanies());
+  }));
+  server.get(`${base}/companies/:cid`, h(async (req, res) => {
+    res.send(200, await store.getCompany(param(req, 'cid')));
+  }));
+  server.patch(`${base}/companies/:cid`, h(async (req, res) => {
+    res.send(200, await store.updateCompany(param(req, 'cid'), parse(CompanyPatch, jsonBody(req))));
+  }));
+  server.get(`${base}/companies/:cid/settings`, h(async (req, res) => {
+    res.send(200, await store.getSettings(param(req, 'cid')));
+  }));
+  server.patch(`${base}/companies/:cid/settings`, h(async (req, res) => {
+    res.send(200, await store.updateSettings(param(req, 'cid'), parse(Settings, jsonBody(req))));
+  }));
+
+  server.get(`${base}/companies/:cid/departments`, h(async (req, res) => {
+    res.send(200, await store.listDepartments(param(req, 'cid')));
+  }));
+  server.post(`${base}/companies/:cid/departments`, h(async (req, res) => {
+    res.send(201, await store.createDepartment(param(req, 'cid'), parse(DepartmentCreate, jsonBody(req)), actor()));
+  }));
+
+  server.get(`${base}/companies/:cid/users`, h(async (req, res) => {
+    res.send(200, await store.listUsers(param(req, 'cid')));
+  }));
+  server.get(`${base}/companies/:cid/users/:uid`, h(async (req, res) => {
+    res.send(200, await store.getUser(param(req, 'cid'), param(req, 'uid')));
+  }));
+  server.post(`${base}/companies/:cid/users`, h(async (req, res) => {
+    const cid = param(req, 'cid');
+    await store.getCompany(cid);
+    res.send(201, await store.createUser(cid, parse(UserCreate, jsonBody(req)), actor()));
+  }));
+  server.patch(`${base}/companies/:cid/users/:uid`, h(async (req, res) => {
+    res.send(200, await store.updateUser(param(req, 'cid'), param(req, 'uid'), parse(UserPatch, jsonBody(req)), actor()));
+  }));
+  server.del(`${base}/companies/:cid/users/:uid`, h(async (req, res) => {
+    await store.deleteUser(param(req, 'cid'), param(req, 'uid'), actor());
+    res.send(204);
+  }));
+
+  server.post(`${base}/companies/:cid/sync/plans`, h(async (req, res) => {
+    const cid = param(req, 'cid');
+    parse(EmptyBody, jsonBody(req));
+    await store.getCompany(cid);
+    const reader = await deps.directoryFor(cid);
+    res.send(201, await sync.createPlan(cid, reader, { requestedBy: actor(), source: 'api' }));
+  }));
+  server.get(`${base}/companies/:cid/sync/plans`, h(async (req, res) => {
+    res.send(200, await store.listPlans(param(req, 'cid')));
+  }));
+  server.get(`${base}/companies/:cid/sync/plans/:pid`, h(async (req, res) => {
+    res.send(200, await sync.getPlan(param(req, 'cid'), param(req, 'pid')));
+  }));
+  server.post(`${base}/companies/:cid/sync/plans/:pid/apply`, h(async (req, res) => {
+    const body = parse(ApplyBody, jsonBody(req));
+    const { run } = await sync.apply(param(req, 'cid'), param(req, 'pid'), {
+      confirmedBy: actor(),
+      confirmDeletions: body.confirmDeletions,
+    });
+    res.send(200, run);
+  }));
+  server.post(`${base}/companies/:cid/sync/plans/:pid/cancel`, h(async (req, res) => {
+    res.send(200, await sync.cancel(param(req, 'cid'), param(req, 'pid'), actor()));
+  }));
+  server.get(`${base}/companies/:cid/sync/runs`, h(async (req, res) => {
+    res.send(200, await store.listRuns(param(req, 'cid')));
+  }));
+  server.get(`${base}/companies/:cid/history`, h(async (req, res) => {
+    const cid = param(req, 'cid');
+    await store.getCompany(cid);
+    res.send(200, await store.listChanges(cid, { limit: 1000 }));
+  }));
+  server.get(`${base}/companies/:cid/history.csv`, h(async (req, res) => {
+    const cid = param(req, 'cid');
+    await store.getCompany(cid);
+    const csv = historyCsv(await store.listChanges(cid, { limit: 100_000 }));
+    res.setHeader('content-type', 'text/csv; charset=utf-8');
+    res.setHeader('content-disposition', 'attachment; filename="safety-sync-history.csv"');
+    res.sendRaw(200, csv);
+  }));
+}

@@ -1,0 +1,78 @@
+/** The environment, parsed once at start-up against a schema (DESIGN §2 "Environment"). */
+import { z } from 'zod';
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  DATABASE_URL: optional.refine((v) => v === undefined || /^(postgres(ql)?:\/\/|memory:)/i.test(v), {
+    message: 'must be postgres://…, postgresql://… or memory:',
+  }),
+  DATA_DIR: optional,
+  PORT: optional.transform((v, ctx) => {
+    if (v === undefined) return 3978;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a port number' });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  SAFETY_API_KEY: optional.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
+  GRAPH_BASE_URL: optional.refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
+  GRAPH_ACCESS_TOKEN: optional,
+  BOT_ID: optional,
+  BOT_PASSWORD: optional,
+  BOT_TENANT_ID: optional,
+  AAD_APP_CLIENT_ID: optional,
+  AAD_APP_CLIENT_SECRET: optional,
+  AAD_APP_TENANT_ID: optional,
+  AAD_APP_OAUTH_AUTHORITY_HOST: optional,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  PUBLIC_BASE_URL: optional,
+});
+
+export interface Config {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  port: number;
+  apiKey: string | undefined;
+  graphBaseUrl: string;
+  graphAccessToken: string | undefined;
+  bot: { id?: string; password?: string; tenantId?: string };
+  aad: { clientId?: string; clientSecret?: string; tenantId?: string; authorityHost: string };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  publicBaseUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR ?? './.data',
+    port: e.PORT,
+    apiKey: e.SAFETY_API_KEY,
+    graphBaseUrl: (e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com/v1.0').replace(/\/+$/, ''),
+    graphAccessToken: e.GRAPH_ACCESS_TOKEN,
+    bot: { id: e.BOT_ID, password: e.BOT_PASSWORD, tenantId: e.BOT_TENANT_ID },
+    aad: {
+      clientId: e.AAD_APP_CLIENT_ID,
+      clientSecret: e.AAD_APP_CLIENT_SECRET,
+      tenantId: e.AAD_APP_TENANT_ID,
+      authorityHost: (e.AAD_APP_OAUTH_AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
+    },
+    logLevel: e.LOG_LEVEL ?? 'info',
+    publicBaseUrl: e.PUBLIC_BASE_URL,
+  };
+}

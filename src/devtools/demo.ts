@@ -1,0 +1,67 @@
+/**
+ * The demo: a seeded demo company in the safety service and the built-in
+ * emulated Entra tenant (Graph emulator on loopback). What `npm start` runs.
+ */
+import { AppError } from '../domain/errors.ts';
+import type { Company } from '../domain/types.ts';
+import type { SafetyStore } from '../store/safety-store.ts';
+import { DEMO_TENANT_ID, demoServiceSeed, loadDemoTenant } from './demo-tenant.ts';
+import { startGraphEmulator } from './graph-emulator.ts';
+
+/** The initial password of the demo company; shown at start so the demo can be tried at once. */
+export const DEMO_INITIAL_PASSWORD = 'Welcome#2026';
+
+/** Creates the demo company once (idempotent: an existing company linked to the demo tenant is returned). */
+export async function seedDemoCompany(store: SafetyStore): Promise<{ company: Company; created: boolean }> {
+  const existing = await store.findCompanyByTenant(DEMO_TENANT_ID);
+  if (existing) return { company: existing, created: false };
+  const seed = demoServiceSeed;
+  const company = await store.createCompany({ ...seed.company, entraTenantId: DEMO_TENANT_ID });
+  await store.updateSettings(company.id, { initialPassword: DEMO_INITIAL_PASSWORD });
+  const ids = new Map<string, string>();
+  const pending = [...seed.departments];
+  // Parents before children, whatever order the seed lists them in.
+  while (pending.length > 0) {
+    const i = pending.findIndex((d) => d.parentCode === null || ids.has(d.parentCode));
+    if (i < 0) throw new AppError('INTERNAL', 'Demo seed departments refer to a missing parent.');
+    const d = pending.splice(i, 1)[0]!;
+    const parentId = d.parentCode === null ? company.rootDepartmentId : ids.get(d.parentCode)!;
+    const dep = await store.createDepartment(company.id, { code: d.code, name: d.name, parentId }, 'demo-seed');
+    if (d.source === 'entra') await store.db.query(`update departments set source = 'entra' where id = $1`, [dep.id]);
+    ids.set(d.code, dep.id);
+  }
+  for (const u of seed.users) {
+    const created = await store.createUser(
+      company.id,
+      {
+        loginName: u.loginName,
+        password: u.password,
+        name: u.name,
+        email: u.email,
+        phone: u.phone,
+        roles: u.roles,
+        entraObjectId: u.entraObjectId,
+        departmentIds: u.departmentCodes.map((c) => ids.get(c)!).filter(Boolean),
+      },
+      'demo-seed',
+    );
+    // Memberships in Entra departments came from an earlier import in the demo's story.
+    await store.db.query(
+      `update memberships m set source = 'entra' from departments d
+        where m.user_id = $1 and d.id = m.department_id and d.source = 'entra'`,
+      [created.id],
+    );
+  }
+  return { company: await store.getCompany(company.id), created: true };
+}
+
+export interface DemoTenant {
+  graphBaseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Starts the emulated Entra tenant's Graph endpoint on loopback. */
+export async function startDemoTenant(options: { latencyMs?: number } = {}): Promise<DemoTenant> {
+  const emulator = await startGraphEmulator({ tenant: loadDemoTenant(), port: 0, latencyMs: options.latencyMs });
+  return { graphBaseUrl: emulator.baseUrl, close: () => emulator.close() };
+}
