@@ -181,7 +181,9 @@ export type PlanErrorCode =
   | 'PLAN_NOT_ELIGIBLE'
   | 'TENANT_MISMATCH'
   | 'TENANT_ALREADY_LINKED'
-  | 'INITIAL_PASSWORD_MISSING';
+  | 'INITIAL_PASSWORD_MISSING'
+  /** R30: a user to create would take a login name that already exists (e.g. a UPN reused after a rename). */
+  | 'DUPLICATE_LOGIN_NAME';
 
 export type PlanWarningCode =
   | 'EMAIL_KEPT'

@@ -1,0 +1,24 @@
+/** Deterministic large tenants for the benchmarks (no randomness: the same numbers every run). */
+import type { GraphUser } from '../src/devtools/graph-emulator.ts';
+
+export function graphUsers(n: number, departments = 300): GraphUser[] {
+  const users: GraphUser[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    users.push({
+      id,
+      userPrincipalName: `user${i}@bench.example.com`,
+      displayName: `Bench User ${i}`,
+      mail: `user${i}@bench.example.com`,
+      otherMails: [],
+      businessPhones: i % 3 === 0 ? [] : [`03-1000-${String(i % 10000).padStart(4, '0')}`],
+      mobilePhone: null,
+      department: i % 11 === 0 ? null : `部署 ${i % departments}`,
+      jobTitle: null,
+      accountEnabled: i % 97 !== 0,
+      userType: i % 50 === 0 ? 'Guest' : 'Member',
+      identities: [{ signInType: 'userPrincipalName', issuer: 'bench.example.com', issuerAssignedId: `user${i}@bench.example.com` }],
+    });
+  }
+  return users;
+}

@@ -1,0 +1,472 @@
+/**
+ * The pure import planner: directory snapshot + service snapshot -> plan body.
+ * Implements DESIGN.md §3 R1, R3, R8–R30 and B1–B2. No I/O, no clock, no randomness.
+ *
+ * Errors never stop the computation (B1): every change and every blocking
+ * error is computed so that the administrator sees them all at once.
+ */
+import { classifyDirectoryUser, isBlank } from './classify.ts';
+import {
+  ENTRA_CONTAINER_DEPARTMENT,
+  UNDELETABLE_ROLES,
+  type CompanySnapshot,
+  type Department,
+  type DepartmentCreate,
+  type DirectorySnapshot,
+  type DirectoryUser,
+  type FieldChange,
+  type PlanBody,
+  type PlanErrorCode,
+  type PlanIssue,
+  type PlanWarningCode,
+  type Role,
+  type SafetyUser,
+  type SkipReason,
+  type SkippedUser,
+  type UpdatableField,
+  type UserCreate,
+  type UserDelete,
+  type UserUpdate,
+} from './types.ts';
+
+type LinkRule = UserUpdate['linkedBy'];
+
+/** Ordinal (code unit) string comparison: deterministic and locale-independent. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Trimmed value, or null when null/blank. */
+export function trimOrNull(s: string | null | undefined): string | null {
+  if (s === null || s === undefined) return null;
+  const t = s.trim();
+  return t === '' ? null : t;
+}
+
+/** Case-insensitive key of a login name, email or object id. */
+export function keyOf(s: string): string {
+  return s.trim().toLowerCase();
+}
+
+/** R21: the first non-blank business phone, trimmed. */
+export function firstPhone(phones: readonly (string | null)[] | null | undefined): string | null {
+  for (const p of phones ?? []) {
+    const t = trimOrNull(p);
+    if (t !== null) return t;
+  }
+  return null;
+}
+
+function pushToList<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function userLabel(u: { name: string; loginName: string }): string {
+  return u.name && u.name !== u.loginName ? `${u.name} (${u.loginName})` : u.loginName;
+}
+
+const ROLE_LABEL: Record<Role, string> = {
+  systemAdmin: 'system administrator',
+  crisisManager: 'crisis manager',
+  manager: 'manager',
+  departmentManager: 'department manager',
+  autoSendResponsible: 'automatic-send responsible',
+  scheduledSendResponsible: 'scheduled-send responsible',
+  guest: 'guest',
+};
+
+interface Match {
+  entra: DirectoryUser;
+  service: SafetyUser;
+  linkedBy: LinkRule;
+}
+
+export function planImport(directory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
+  const errors: PlanIssue<PlanErrorCode>[] = [];
+  const warnings: PlanIssue<PlanWarningCode>[] = [];
+  const { company, settings } = service;
+
+  // ---------------------------------------------------------------- R1, R3
+  if (company.plan === 'lite') {
+    errors.push({
+      code: 'PLAN_NOT_ELIGIBLE',
+      message: 'Directory import needs the premier plan or above; this company is on the lite plan.',
+      plan: company.plan,
+    });
+  }
+  const companyTenant = trimOrNull(company.entraTenantId);
+  if (companyTenant === null) {
+    warnings.push({
+      code: 'TENANT_WILL_BE_LINKED',
+      message: `This import links the company to the Entra tenant ${directory.tenantId}; later imports must come from the same tenant.`,
+      tenantId: directory.tenantId,
+    });
+  } else if (keyOf(companyTenant) !== keyOf(directory.tenantId)) {
+    errors.push({
+      code: 'TENANT_MISMATCH',
+      message: `The company is linked to the Entra tenant ${companyTenant}, but the directory read belongs to the tenant ${directory.tenantId}.`,
+      companyTenantId: companyTenant,
+      directoryTenantId: directory.tenantId,
+    });
+  }
+
+  // ---------------------------------------------------------------- R13–R15 (first stage)
+  // Users that are guests, external or without a UPN never take part in linking.
+  // Disabled users do: whether they are skipped depends on whether they match.
+  const directoryIds = new Set<string>();
+  const candidates: DirectoryUser[] = [];
+  for (const u of directory.users) {
+    directoryIds.add(keyOf(u.id));
+    if (classifyDirectoryUser(u, true) === null) candidates.push(u);
+  }
+  candidates.sort((a, b) => compareStrings(a.id, b.id) || compareStrings(a.userPrincipalName ?? '', b.userPrincipalName ?? ''));
+
+  // ---------------------------------------------------------------- linking R17–R19, R30
+  const byObjectId = new Map<string, SafetyUser>();
+  const byLogin = new Map<string, SafetyUser[]>();
+  const byEmail = new Map<string, SafetyUser[]>();
+  for (const s of service.users) {
+    const oid = trimOrNull(s.entraObjectId);
+    const oidKey = oid === null ? null : keyOf(oid);
+    if (oidKey !== null && !byObjectId.has(oidKey)) byObjectId.set(oidKey, s);
+    // Only unlinked users and users whose Entra user is gone ("orphaned") can be
+    // claimed by R18/R19; a user linked to a present Entra user belongs to it.
+    const claimable = oidKey === null || !directoryIds.has(oidKey);
+    if (!claimable) continue;
+    if (!isBlank(s.loginName)) pushToList(byLogin, keyOf(s.loginName), s);
+    if (!isBlank(s.email)) pushToList(byEmail, keyOf(s.email as string), s);
+  }
+
+  const claimed = new Set<string>(); // service user ids
+  const matchOf = new Map<string, Match>(); // Entra id -> match
+  const claim = (entra: DirectoryUser, s: SafetyUser | undefined, linkedBy: LinkRule): void => {
+    if (!s || claimed.has(s.id)) return;
+    claimed.add(s.id);
+    matchOf.set(entra.id, { entra, service: s, linkedBy });
+  };
+  const firstUnclaimed = (list: SafetyUser[] | undefined): SafetyUser | undefined =>
+    list?.find((s) => !claimed.has(s.id));
+
+  for (const c of candidates) claim(c, byObjectId.get(keyOf(c.id)), 'R17');
+  for (const c of candidates) {
+    if (matchOf.has(c.id)) continue;
+    claim(c, firstUnclaimed(byLogin.get(keyOf(c.userPrincipalName as string))), 'R18');
+  }
+  for (const c of candidates) {
+    if (matchOf.has(c.id)) continue;
+    const mail = trimOrNull(c.mail);
+    if (mail === null) continue;
+    claim(c, firstUnclaimed(byEmail.get(keyOf(mail))), 'R19');
+  }
+
+  // ---------------------------------------------------------------- skipped (R13–R15, final)
+  const skipped: Record<SkipReason, number> = { guest: 0, external: 0, disabledNew: 0, noUserPrincipalName: 0 };
+  const skippedUsers: SkippedUser[] = [];
+  for (const u of directory.users) {
+    const reason = classifyDirectoryUser(u, matchOf.has(u.id));
+    if (reason === null) continue;
+    skipped[reason]++;
+    skippedUsers.push({
+      entraObjectId: u.id,
+      userPrincipalName: u.userPrincipalName,
+      displayName: u.displayName,
+      reason,
+    });
+  }
+
+  // ---------------------------------------------------------------- create (R21–R23), update (R24–R25)
+  const createUsers: UserCreate[] = [];
+  const updateUsers: UserUpdate[] = [];
+  const updateOf = new Map<string, UserUpdate>(); // service user id -> update
+  const emailKept: PlanIssue<PlanWarningCode>[] = [];
+  const disabledUpdated: PlanIssue<PlanWarningCode>[] = [];
+  let usersUnchanged = 0;
+
+  for (const c of candidates) {
+    const match = matchOf.get(c.id);
+    if (!match) {
+      if (!c.accountEnabled) continue; // disabledNew (R15)
+      const loginName = (c.userPrincipalName as string).trim();
+      createUsers.push({
+        entraObjectId: c.id,
+        loginName,
+        name: trimOrNull(c.displayName) ?? loginName,
+        email: trimOrNull(c.mail),
+        phone: firstPhone(c.businessPhones),
+        departmentCode: trimOrNull(c.department),
+      });
+      continue;
+    }
+
+    const s = match.service;
+    const fields: Partial<Record<UpdatableField, FieldChange>> = {};
+    const name = trimOrNull(c.displayName);
+    if (name !== null && name !== s.name) fields.name = { from: s.name, to: name };
+
+    const mail = trimOrNull(c.mail);
+    if (mail === null) {
+      if (!isBlank(s.email)) {
+        emailKept.push({
+          code: 'EMAIL_KEPT',
+          message: `${userLabel(s)} has no email in Entra; the email ${s.email} in the safety service is kept.`,
+          userId: s.id,
+          loginName: s.loginName,
+          email: s.email,
+        });
+      }
+    } else if (mail !== s.email) {
+      fields.email = { from: s.email, to: mail };
+    }
+
+    const phone = firstPhone(c.businessPhones);
+    if (phone !== null && phone !== s.phone) fields.phone = { from: s.phone, to: phone };
+
+    const dept = trimOrNull(c.department);
+    if (dept !== null) {
+      const entraMemberships = s.departments.filter((m) => m.source === 'entra');
+      const hasDept = s.departments.some((m) => m.code === dept);
+      const otherEntra = entraMemberships.find((m) => m.code !== dept);
+      if (!hasDept || otherEntra) {
+        fields.department = { from: (otherEntra ?? entraMemberships[0])?.code ?? null, to: dept };
+      }
+    }
+
+    if (s.entraObjectId !== c.id) fields.entraObjectId = { from: s.entraObjectId, to: c.id };
+
+    if (Object.keys(fields).length === 0) {
+      usersUnchanged++;
+      continue;
+    }
+    const update: UserUpdate = {
+      userId: s.id,
+      entraObjectId: c.id,
+      loginName: s.loginName,
+      linkedBy: match.linkedBy,
+      fields,
+    };
+    updateUsers.push(update);
+    updateOf.set(s.id, update);
+    if (!c.accountEnabled) {
+      disabledUpdated.push({
+        code: 'DISABLED_USER_UPDATED',
+        message: `${userLabel(s)} is disabled in Entra but linked, so it is still updated.`,
+        userId: s.id,
+        loginName: s.loginName,
+        entraObjectId: c.id,
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- delete (R26, R16, R20)
+  const deleteUsers: UserDelete[] = [];
+  const deleted = new Map<string, SafetyUser>(); // id -> user
+  for (const s of service.users) {
+    if (claimed.has(s.id)) continue;
+    const oid = trimOrNull(s.entraObjectId);
+    if (oid === null) continue; // service-only user: never touched (R16)
+    if (directoryIds.has(keyOf(oid))) continue; // its Entra user is present but skipped (or linked twice)
+    deleteUsers.push({ userId: s.id, loginName: s.loginName, name: s.name, entraObjectId: s.entraObjectId });
+    deleted.set(s.id, s);
+  }
+
+  const byLoginThenId = <T extends { loginName: string }>(idOf: (x: T) => string) =>
+    (a: T, b: T) => compareStrings(a.loginName, b.loginName) || compareStrings(idOf(a), idOf(b));
+  createUsers.sort(byLoginThenId((x) => x.entraObjectId));
+  updateUsers.sort(byLoginThenId((x) => x.userId));
+  deleteUsers.sort(byLoginThenId((x) => x.userId));
+
+  // ---------------------------------------------------------------- departments (R8–R12)
+  const existingByCode = new Map<string, Department>();
+  for (const d of service.departments) if (!existingByCode.has(d.code)) existingByCode.set(d.code, d);
+  const needed = new Set<string>();
+  for (const u of createUsers) if (u.departmentCode !== null) needed.add(u.departmentCode);
+  for (const u of updateUsers) {
+    const to = u.fields.department?.to;
+    if (to) needed.add(to);
+  }
+  const missing: string[] = [];
+  const reused: Department[] = [];
+  for (const code of needed) {
+    const existing = existingByCode.get(code);
+    if (!existing) missing.push(code);
+    else if (existing.source === 'manual') reused.push(existing);
+  }
+  const createDepartments: DepartmentCreate[] = [];
+  // An Entra department named like the container is the container itself.
+  if (missing.length > 0 && !existingByCode.has(ENTRA_CONTAINER_DEPARTMENT)) {
+    createDepartments.push({ code: ENTRA_CONTAINER_DEPARTMENT, name: ENTRA_CONTAINER_DEPARTMENT, level: 1 });
+  }
+  for (const code of missing.filter((c) => c !== ENTRA_CONTAINER_DEPARTMENT).sort(compareStrings)) {
+    createDepartments.push({ code, name: code, level: 2 });
+  }
+  reused.sort((a, b) => compareStrings(a.code, b.code));
+
+  // ---------------------------------------------------------------- checks
+  // R22
+  if (createUsers.length > 0 && !settings.initialPasswordSet) {
+    errors.push({
+      code: 'INITIAL_PASSWORD_MISSING',
+      message: `Set the initial password for new users before importing; ${createUsers.length} user(s) would be created.`,
+      usersToCreate: createUsers.length,
+    });
+  }
+
+  // R27
+  for (const d of deleteUsers) {
+    const s = deleted.get(d.userId) as SafetyUser;
+    const roles = UNDELETABLE_ROLES.filter((r) => s.roles.includes(r));
+    if (roles.length === 0) continue;
+    errors.push({
+      code: 'UNDELETABLE_USER',
+      message: `${userLabel(s)} was removed from Entra but cannot be deleted because they are ${roles
+        .map((r) => `the ${ROLE_LABEL[r]}`)
+        .join(' and ')}; remove the role in the safety service first.`,
+      userId: s.id,
+      loginName: s.loginName,
+      name: s.name,
+      roles,
+    });
+  }
+
+  // R28: emails after the plan. First count the addresses (cheap), then
+  // describe the holders of the duplicated ones only.
+  const matchOfService = new Map<string, Match>();
+  for (const m of matchOf.values()) matchOfService.set(m.service.id, m);
+  const finalEmail = (s: SafetyUser): string | null => {
+    const update = updateOf.get(s.id);
+    return trimOrNull(update?.fields.email ? update.fields.email.to : s.email);
+  };
+  const emailCount = new Map<string, number>();
+  const countEmail = (email: string | null): void => {
+    if (email === null) return;
+    const k = keyOf(email);
+    emailCount.set(k, (emailCount.get(k) ?? 0) + 1);
+  };
+  for (const s of service.users) if (!deleted.has(s.id)) countEmail(finalEmail(s));
+  for (const u of createUsers) countEmail(trimOrNull(u.email));
+
+  interface EmailHolder {
+    loginName: string;
+    source: 'service' | 'entra';
+    entraObjectId?: string;
+    userId?: string;
+  }
+  const holders = new Map<string, { email: string; users: EmailHolder[] }>();
+  const hold = (email: string, h: EmailHolder): void => {
+    const k = keyOf(email);
+    if ((emailCount.get(k) ?? 0) < 2) return;
+    const group = holders.get(k);
+    if (!group) holders.set(k, { email, users: [h] });
+    else {
+      group.users.push(h);
+      if (compareStrings(email, group.email) < 0) group.email = email; // same spelling whatever the read order
+    }
+  };
+  for (const s of service.users) {
+    if (deleted.has(s.id)) continue;
+    const email = finalEmail(s);
+    if (email === null || (emailCount.get(keyOf(email)) ?? 0) < 2) continue;
+    const match = matchOfService.get(s.id);
+    const entraMail = match ? trimOrNull(match.entra.mail) : null;
+    const fromEntra = entraMail !== null && keyOf(entraMail) === keyOf(email);
+    const oid = match ? match.entra.id : s.entraObjectId;
+    const h: EmailHolder = { loginName: s.loginName, source: fromEntra ? 'entra' : 'service', userId: s.id };
+    if (oid !== null) h.entraObjectId = oid;
+    hold(email, h);
+  }
+  for (const u of createUsers) {
+    if (u.email !== null) hold(u.email, { loginName: u.loginName, source: 'entra', entraObjectId: u.entraObjectId });
+  }
+  const duplicates = [...holders.values()];
+  duplicates.sort((a, b) => compareStrings(keyOf(a.email), keyOf(b.email)));
+  for (const g of duplicates) {
+    g.users.sort((a, b) => compareStrings(a.loginName, b.loginName) || compareStrings(a.userId ?? a.entraObjectId ?? '', b.userId ?? b.entraObjectId ?? ''));
+    errors.push({
+      code: 'DUPLICATE_EMAIL',
+      message: `The email ${g.email} would be shared by ${g.users.map((u) => u.loginName).join(', ')}; remove the address in the safety service or in Entra.`,
+      email: g.email,
+      users: g.users,
+    });
+  }
+
+  // R30: a created user may never take a login name that already exists.
+  const createLogins = new Map<string, UserCreate[]>();
+  for (const u of createUsers) pushToList(createLogins, keyOf(u.loginName), u);
+  const serviceLogins = new Map<string, SafetyUser>();
+  if (createLogins.size > 0) {
+    for (const s of service.users) {
+      const k = keyOf(s.loginName);
+      if (createLogins.has(k) && !serviceLogins.has(k)) serviceLogins.set(k, s);
+    }
+  }
+  for (const [k, creates] of createLogins) {
+    const existing = serviceLogins.get(k);
+    if (!existing && creates.length < 2) continue;
+    const first = creates[0] as UserCreate;
+    errors.push({
+      code: 'DUPLICATE_LOGIN_NAME',
+      message: existing
+        ? `The Entra user ${first.loginName} cannot be created: the login name is already used by ${userLabel(existing)}, which is linked to another Entra user. Change the login name in the safety service or the user principal name in Entra.`
+        : `The Entra users ${creates.map((u) => u.entraObjectId).join(', ')} share the user principal name ${first.loginName}; login names must be unique.`,
+      loginName: first.loginName,
+      entraObjectIds: creates.map((u) => u.entraObjectId),
+      ...(existing ? { userId: existing.id, existingLoginName: existing.loginName } : {}),
+    });
+  }
+
+  // R29
+  const resultingUsers = service.users.length - deleteUsers.length + createUsers.length;
+  if (resultingUsers > company.maxUsers) {
+    errors.push({
+      code: 'USER_LIMIT_EXCEEDED',
+      message: `After the import the company would have ${resultingUsers} users, more than its limit of ${company.maxUsers}.`,
+      maxUsers: company.maxUsers,
+      resultingUsers,
+    });
+  }
+
+  // ---------------------------------------------------------------- warnings
+  for (const d of reused) {
+    warnings.push({
+      code: 'DEPARTMENT_REUSED',
+      message: `The existing department ${d.name} (code ${d.code}) created in the safety service is used for the Entra department of the same name.`,
+      departmentId: d.id,
+      // `code` is the issue code, so the department's code goes in departmentCode.
+      departmentCode: d.code,
+    });
+  }
+  emailKept.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
+  disabledUpdated.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
+  warnings.push(...emailKept, ...disabledUpdated);
+
+  // B2
+  const requiresDeletionConfirmation = deleteUsers.length > settings.deletionThreshold;
+  if (requiresDeletionConfirmation) {
+    warnings.push({
+      code: 'DELETIONS_NEED_CONFIRMATION',
+      message: `${deleteUsers.length} users would be deleted, more than the threshold of ${settings.deletionThreshold}; confirm the deletions explicitly.`,
+      deletions: deleteUsers.length,
+      threshold: settings.deletionThreshold,
+    });
+  }
+
+  return {
+    tenantId: directory.tenantId,
+    summary: {
+      usersToCreate: createUsers.length,
+      usersToUpdate: updateUsers.length,
+      usersToDelete: deleteUsers.length,
+      usersUnchanged,
+      departmentsToCreate: createDepartments.length,
+      skipped,
+    },
+    changes: { createDepartments, createUsers, updateUsers, deleteUsers },
+    errors,
+    warnings,
+    skippedUsers,
+    requiresDeletionConfirmation,
+    baseDataVersion: service.dataVersion,
+  };
+}
