@@ -32,6 +32,17 @@ export interface ApplyRequest {
 
 export const DEFAULT_PLAN_TTL_IN_MS = 15 * 60 * 1000;
 
+/** Answers that refuse to start an import; anything else thrown while applying is a failed run. */
+const REFUSALS = new Set<string>([
+  'NOT_FOUND',
+  'PLAN_HAS_ERRORS',
+  'PLAN_STALE',
+  'PLAN_EXPIRED',
+  'PLAN_CANCELLED',
+  'DELETIONS_NOT_CONFIRMED',
+  'IMPORT_IN_PROGRESS',
+]);
+
 export class SyncService {
   private readonly ttl: number;
   private readonly clock: () => Date;
@@ -113,12 +124,16 @@ export class SyncService {
       }
       return result;
     } catch (e) {
-      if (isAppError(e) && e.code !== 'INTERNAL') throw e;
-      // Unexpected: the transaction rolled back (R5); record the failed run so history shows it.
-      const message = 'The import failed and nothing was changed.';
-      const run = await this.store.recordFailedRun(plan, request.confirmedBy, { code: 'IMPORT_FAILED', message });
-      this.log('plan.failed', { companyId, planId, runId: run.id, error: e instanceof Error ? e.name : 'unknown' });
-      throw new AppError('INTERNAL', message, { runId: run.id }, { cause: e });
+      if (isAppError(e) && REFUSALS.has(e.code)) throw e;
+      // The import itself failed: the transaction rolled back (R5); the failed run goes into history (B5).
+      const known = isAppError(e) && e.code !== 'INTERNAL';
+      const error = known
+        ? { code: e.code, message: `${e.message} The import was rolled back; nothing was changed.` }
+        : { code: 'IMPORT_FAILED', message: 'The import failed and was rolled back; nothing was changed.' };
+      const run = await this.store.recordFailedRun(plan, request.confirmedBy, error);
+      this.log('plan.failed', { companyId, planId, runId: run.id, error: known ? e.code : e instanceof Error ? e.name : 'unknown' });
+      if (known) throw new AppError(e.code, error.message, { ...e.details, runId: run.id });
+      throw new AppError('INTERNAL', error.message, { runId: run.id }, { cause: e });
     }
   }
 
