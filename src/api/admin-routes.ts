@@ -177,6 +177,12 @@ export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
   server.post(`${base}/companies/:cid/sync/plans/:pid/cancel`, h(async (req, res) => {
     res.send(200, await sync.cancel(param(req, 'cid'), param(req, 'pid'), actor()));
   }));
+  server.post(`${base}/companies/:cid/sync/undo-plans`, h(async (req, res) => {
+    const cid = param(req, 'cid');
+    parse(EmptyBody, jsonBody(req));
+    await store.getCompany(cid);
+    res.send(201, await sync.createUndoPlan(cid, actor()));
+  }));
   server.get(`${base}/companies/:cid/sync/runs`, h(async (req, res) => {
     res.send(200, await store.listRuns(param(req, 'cid')));
   }));

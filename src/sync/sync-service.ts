@@ -9,6 +9,8 @@ import { planImport } from '../domain/planner.ts';
 import type { Plan, PlanSource, Run } from '../domain/types.ts';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { applyImportPlan } from '../store/applier.ts';
+import { planUndo } from '../domain/undo.ts';
+import { applyUndoPlan, getUndoPlan, loadUndoInputs, saveUndoPlan, type StoredUndoPlan } from '../store/undo-store.ts';
 import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
 
 export interface SyncServiceOptions {
@@ -111,8 +113,39 @@ export class SyncService {
     return plan;
   }
 
+  /** B6: a preview of undoing the company's last successful import, held like a plan. */
+  async createUndoPlan(companyId: string, requestedBy: string): Promise<StoredUndoPlan> {
+    const inputs = await loadUndoInputs(this.store.db, companyId);
+    const users = await this.store.listUsers(companyId);
+    const body = planUndo(inputs.runId, inputs.changes, users, inputs.changedSince);
+    const now = this.clock();
+    const plan = {
+      ...body,
+      id: randomUUID(),
+      companyId,
+      status: 'pending' as const,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.ttl).toISOString(),
+      requestedBy,
+      baseDataVersion: inputs.dataVersion,
+    };
+    await saveUndoPlan(this.store.db, plan);
+    this.log('undo.planned', { companyId, planId: plan.id, undoOfRunId: body.undoOfRunId, errors: body.errors.map((e) => e.code) });
+    return { ...plan, runId: null };
+  }
+
+  getUndoPlan(companyId: string, planId: string): Promise<StoredUndoPlan> {
+    return getUndoPlan(this.store.db, companyId, planId);
+  }
+
   async apply(companyId: string, planId: string, request: ApplyRequest): Promise<{ run: Run; alreadyApplied: boolean }> {
     const plan = await this.store.getPlan(companyId, planId);
+    if ((plan as unknown as { kind?: string }).kind === 'undo') {
+      const undo = await getUndoPlan(this.store.db, companyId, planId);
+      const result = await applyUndoPlan(this.store.db, undo, { confirmedBy: request.confirmedBy, now: this.clock() });
+      if (!result.alreadyApplied) this.log('undo.applied', { companyId, planId, runId: result.run.id, counts: result.run.counts });
+      return result;
+    }
     try {
       const result = await applyImportPlan(this.store.db, plan, {
         confirmedBy: request.confirmedBy,

@@ -1,0 +1,124 @@
+/**
+ * B6: undoing the last successful import, computed purely from what that
+ * import recorded in the change log and what the service holds now. Users it
+ * created are removed, fields it changed restored, users it deleted restored.
+ * Anything changed since by someone else is a conflict: undo is all or nothing.
+ */
+import { UNDELETABLE_ROLES, type PlanIssue, type SafetyUser } from './types.ts';
+
+export interface RecordedChange {
+  entity: 'user' | 'department' | 'company';
+  entityId: string;
+  action: 'create' | 'update' | 'delete';
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export type UndoErrorCode = 'UNDO_CONFLICT' | 'UNDELETABLE_USER' | 'NOTHING_TO_UNDO';
+
+export interface UndoPlanBody {
+  kind: 'undo';
+  undoOfRunId: string;
+  summary: { usersToRemove: number; usersToRestore: number; usersToRevert: number; departmentsCreatedByImport: number };
+  changes: {
+    removeUsers: { userId: string; loginName: string; name: string }[];
+    restoreUsers: { userId: string; loginName: string; name: string }[];
+    revertUsers: { userId: string; loginName: string; fields: Record<string, { from: unknown; to: unknown }> }[];
+    /** Removed when nobody belongs to them any more after the undo. */
+    departmentIds: string[];
+  };
+  errors: PlanIssue<UndoErrorCode>[];
+  warnings: PlanIssue<'USER_GONE'>[];
+}
+
+const key = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);
+
+/**
+ * @param changes       what the run recorded
+ * @param current       the company's users now
+ * @param changedSince  ids of entities written by anything after the run
+ */
+export function planUndo(
+  runId: string,
+  changes: RecordedChange[],
+  current: SafetyUser[],
+  changedSince: ReadonlySet<string>,
+): UndoPlanBody {
+  const byId = new Map(current.map((u) => [u.id, u]));
+  const body: UndoPlanBody = {
+    kind: 'undo',
+    undoOfRunId: runId,
+    summary: { usersToRemove: 0, usersToRestore: 0, usersToRevert: 0, departmentsCreatedByImport: 0 },
+    changes: { removeUsers: [], restoreUsers: [], revertUsers: [], departmentIds: [] },
+    errors: [],
+    warnings: [],
+  };
+  const conflict = (loginName: unknown, what: string) =>
+    body.errors.push({
+      code: 'UNDO_CONFLICT',
+      message: `${String(loginName)} was ${what} after the import; undo would overwrite that change. Plan a new import instead.`,
+      loginName,
+    });
+  const removed = new Set<string>();
+  for (const c of changes) {
+    if (c.entity === 'department' && c.action === 'create') {
+      body.changes.departmentIds.push(c.entityId);
+      continue;
+    }
+    if (c.entity !== 'user') continue;
+    const now = byId.get(c.entityId);
+    const loginName = (c.after ?? c.before)?.['loginName'];
+    if (c.action === 'create' || c.action === 'update') {
+      if (!now) {
+        body.warnings.push({ code: 'USER_GONE', message: `${String(loginName)} no longer exists; nothing to undo for this user.`, loginName });
+        continue;
+      }
+      if (changedSince.has(c.entityId)) {
+        conflict(loginName, 'changed');
+        continue;
+      }
+    }
+    if (c.action === 'create') {
+      const blocking = now!.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
+      if (blocking.length > 0) {
+        body.errors.push({
+          code: 'UNDELETABLE_USER',
+          message: `${now!.loginName} holds the role ${blocking.join(', ')} and cannot be removed; remove the role first.`,
+          loginName: now!.loginName,
+          roles: blocking,
+        });
+        continue;
+      }
+      body.changes.removeUsers.push({ userId: now!.id, loginName: now!.loginName, name: now!.name });
+      removed.add(now!.loginName.toLowerCase());
+    } else if (c.action === 'update') {
+      const fields: Record<string, { from: unknown; to: unknown }> = {};
+      for (const k of Object.keys(c.before ?? {})) fields[k] = { from: c.after?.[k] ?? null, to: c.before?.[k] ?? null };
+      body.changes.revertUsers.push({ userId: now!.id, loginName: now!.loginName, fields });
+    } else if (c.action === 'delete') {
+      const before = c.before ?? {};
+      if (now || changedSince.has(c.entityId)) {
+        conflict(loginName, 're-created');
+        continue;
+      }
+      const taken = current.find(
+        (u) =>
+          !removed.has(u.loginName.toLowerCase()) &&
+          (key(u.loginName) === key(before['loginName']) || (u.email !== null && key(u.email) === key(before['email']))),
+      );
+      if (taken) {
+        conflict(taken.loginName, 'given the login name or email of a deleted user');
+        continue;
+      }
+      body.changes.restoreUsers.push({ userId: c.entityId, loginName: String(before['loginName']), name: String(before['name']) });
+    }
+  }
+  body.summary = {
+    usersToRemove: body.changes.removeUsers.length,
+    usersToRestore: body.changes.restoreUsers.length,
+    usersToRevert: body.changes.revertUsers.length,
+    departmentsCreatedByImport: body.changes.departmentIds.length,
+  };
+  if (changes.length === 0) body.errors.push({ code: 'NOTHING_TO_UNDO', message: 'The import changed nothing; there is nothing to undo.' });
+  return body;
+}
