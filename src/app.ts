@@ -12,7 +12,8 @@ import { clientCredentialsTokenProvider, staticTokenProvider, type TokenProvider
 import type { Logger } from './log.ts';
 import { createHttpServer, listen, type RouteRegistrar } from './server.ts';
 import { openDatabase } from './store/database.ts';
-import { SafetyStore } from './store/safety-store.ts';
+import { SafetyStore, type StoredPlan } from './store/safety-store.ts';
+import { SyncScheduler } from './sync/scheduler.ts';
 import { SyncService } from './sync/sync-service.ts';
 
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   /** App-only access to the directory (REST API, CLI, schedule). */
   appTokenProvider: () => TokenProvider;
   directoryFor: (companyId: string) => Promise<DirectoryReader>;
+  /** Set by parts wired later (the bot posts scheduled plans for approval). */
+  hooks: { onScheduledPlan?: (plan: StoredPlan) => Promise<void> };
 }
 
 export async function createContext(config: Config, log: Logger, overrides: { apiKey?: string } = {}): Promise<AppContext> {
@@ -44,7 +47,7 @@ export async function createContext(config: Config, log: Logger, overrides: { ap
   };
   const directoryFor = async (): Promise<DirectoryReader> =>
     createGraphDirectoryReader({ graphBaseUrl: config.graphBaseUrl, tokenProvider: appTokenProvider() });
-  return { config, store, sync, log, apiKey, appTokenProvider, directoryFor };
+  return { config, store, sync, log, apiKey, appTokenProvider, directoryFor, hooks: {} };
 }
 
 export interface RunningServer {
@@ -75,4 +78,17 @@ export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] 
     url,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** B7: the scheduled sync of every instance (off for companies without a schedule). */
+export function startScheduler(ctx: AppContext): SyncScheduler {
+  const scheduler = new SyncScheduler({
+    store: ctx.store,
+    sync: ctx.sync,
+    directoryFor: ctx.directoryFor,
+    log: ctx.log,
+    onScheduledPlan: (plan) => ctx.hooks.onScheduledPlan?.(plan) ?? Promise.resolve(),
+  });
+  scheduler.start();
+  return scheduler;
 }

@@ -4,7 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { createContext, startServer, type AppContext } from './app.ts';
+import { createContext, startScheduler, startServer, type AppContext } from './app.ts';
 import { formatPlan, formatRun } from './cli/format.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { AppError, isAppError } from './domain/errors.ts';
@@ -95,9 +95,11 @@ async function serve(config: Config, log: Logger, say: (s: string) => void, warn
   }
   const ctx = await createContext(config, log);
   const running = await startServer(ctx, extraRegistrars(ctx));
+  const scheduler = startScheduler(ctx);
   await holdServer(ctx, running.url, say);
   say(`safety-sync listening on ${running.url} (database: ${ctx.store.db.kind})`);
   return waitForSignal(async () => {
+    scheduler.stop();
     await running.close();
     await ctx.store.close();
   }, ctx);
@@ -113,6 +115,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
   const ctx = await createContext(demoConfig, log);
   const { company, created } = await seedDemoCompany(ctx.store);
   const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }));
+  const scheduler = startScheduler(ctx);
   await holdServer(ctx, running.url, say);
   say(
     [
@@ -132,6 +135,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
     ].join('\n'),
   );
   return waitForSignal(async () => {
+    scheduler.stop();
     await running.close();
     await ctx.store.close();
     await tenant.close();

@@ -1,0 +1,96 @@
+/**
+ * B7: scheduled sync, off by default. A company's `schedule` (cron) makes a
+ * plan at those times with app-only credentials; the plan is held for an
+ * administrator's approval (the bot posts its card), never applied unattended.
+ * Several instances may tick: a conditional update claims each due slot once.
+ */
+import { Cron } from 'croner';
+import type { DirectoryReader } from '../directory/graph-reader.ts';
+import type { Logger } from '../log.ts';
+import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
+import type { SyncService } from './sync-service.ts';
+
+export interface SchedulerDeps {
+  store: SafetyStore;
+  sync: SyncService;
+  directoryFor: (companyId: string) => Promise<DirectoryReader>;
+  log: Logger;
+  clock?: () => Date;
+  /** Called with each plan the schedule made (the bot posts the approval card). */
+  onScheduledPlan?: (plan: StoredPlan) => Promise<void>;
+}
+
+/** The first time after `after` that the cron expression names, or null. */
+export function nextRunAfter(schedule: string, after: Date): Date | null {
+  return new Cron(schedule, { paused: true }).nextRun(after);
+}
+
+export class SyncScheduler {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private readonly clock: () => Date;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+  }
+
+  /** Plans for every company whose schedule is due; returns the plans made. */
+  async tick(): Promise<StoredPlan[]> {
+    const now = this.clock();
+    const made: StoredPlan[] = [];
+    const due = await this.deps.store.db.query<{ id: string; schedule: string; last: Date | string | null }>(
+      `select c.id, c.schedule, s.last_scheduled_at as last
+         from companies c left join sync_state s on s.company_id = c.id
+        where c.schedule is not null`,
+    );
+    for (const c of due) {
+      const last = c.last === null ? null : new Date(c.last);
+      if (last === null) {
+        // A schedule just switched on starts counting now; it never fires for times already past.
+        await this.claim(c.id, null, now);
+        continue;
+      }
+      const next = nextRunAfter(c.schedule, last);
+      if (!next || next > now) continue;
+      if (!(await this.claim(c.id, last, now))) continue; // another instance took this slot
+      try {
+        const plan = await this.deps.sync.createPlan(c.id, await this.deps.directoryFor(c.id), {
+          requestedBy: 'schedule',
+          source: 'schedule',
+        });
+        made.push(plan);
+        await this.deps.onScheduledPlan?.(plan);
+      } catch (e) {
+        this.deps.log.error('schedule.plan_failed', { companyId: c.id, error: e });
+      }
+    }
+    return made;
+  }
+
+  private async claim(companyId: string, last: Date | null, now: Date): Promise<boolean> {
+    await this.deps.store.db.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
+    const rows = await this.deps.store.db.query(
+      `update sync_state set last_scheduled_at = $2
+        where company_id = $1 and last_scheduled_at is not distinct from $3 returning company_id`,
+      [companyId, now, last],
+    );
+    return rows.length === 1;
+  }
+
+  start(intervalInMs = 60_000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = true;
+      this.tick()
+        .catch((e) => this.deps.log.error('schedule.tick_failed', { error: e }))
+        .finally(() => (this.running = false));
+    }, intervalInMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
