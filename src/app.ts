@@ -5,6 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'restify';
 import { registerAdminRoutes } from './api/admin-routes.ts';
+import { registerScimRoutes } from './api/scim/routes.ts';
+import { registerScimTokenRoutes } from './api/scim/token-routes.ts';
 import type { Config } from './config.ts';
 import { AppError } from './domain/errors.ts';
 import { createGraphDirectoryReader, type DirectoryReader } from './directory/graph-reader.ts';
@@ -69,6 +71,8 @@ export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] 
           directoryFor: ctx.directoryFor,
           log: ctx.log,
         }),
+      (s) => registerScimTokenRoutes(s, { store: ctx.store, apiKey: ctx.apiKey, log: ctx.log }),
+      (s) => registerScimRoutes(s, { store: ctx.store, log: ctx.log }),
       ...registrars,
     ],
   });

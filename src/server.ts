@@ -14,7 +14,19 @@ export interface ServerOptions {
 }
 
 export function createHttpServer(options: ServerOptions): Server {
-  const server = restify.createServer({ name: 'safety-sync', handleUncaughtExceptions: false });
+  const server = restify.createServer({
+    name: 'safety-sync',
+    handleUncaughtExceptions: false,
+    // SCIM answers are JSON under their own media type (RFC 7644 §8.1).
+    formatters: {
+      'application/scim+json': (_req, res, body) => {
+        const data = body instanceof Error ? (body as Error & { toJSON?: () => unknown }).toJSON?.() ?? { detail: body.message } : body;
+        const text = Buffer.isBuffer(data) ? data.toString('utf8') : JSON.stringify(data ?? null);
+        res.setHeader('content-length', Buffer.byteLength(text));
+        return text;
+      },
+    },
+  });
   server.pre(restify.plugins.pre.sanitizePath());
   server.use(restify.plugins.queryParser({ mapParams: false }));
   server.use(restify.plugins.bodyReader({ maxBodySize: options.maxBodyBytes ?? 1024 * 1024 }));
@@ -31,13 +43,14 @@ export function createHttpServer(options: ServerOptions): Server {
   for (const register of options.registrars) register(server);
 
   // Restify's own errors (404, 405, 413, bad content) in the product's error shape.
-  server.on('restifyError', (req, _res, err, callback) => {
+  server.on('restifyError', (req, res, err, callback) => {
     const status: number = err.statusCode ?? 500;
     const code =
       status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL' : 'BAD_REQUEST';
     const message = status >= 500 ? 'An unexpected error occurred.' : String(err.message || code);
     if (status >= 500) options.log.error('http.restify_error', { path: req.path(), error: err });
     const scim = req.path().startsWith('/scim/');
+    if (scim) res.setHeader('content-type', 'application/scim+json');
     err.toJSON = () =>
       scim
         ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status), detail: message }
