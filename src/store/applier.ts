@@ -25,6 +25,33 @@ export interface ApplyOptions {
 
 export type ApplyResult = { run: Run; alreadyApplied: boolean };
 
+/** B4: one import (or undo) per company at a time, across every instance; released at commit or rollback. */
+export async function acquireImportLock(tx: Sql, companyId: string): Promise<void> {
+  const [lock] = await tx.query<{ ok: boolean }>(
+    `select pg_try_advisory_xact_lock(hashtextextended('safety-sync:import:' || $1::text, 0)) as ok`,
+    [companyId],
+  );
+  if (!lock?.ok) {
+    throw new AppError('IMPORT_IN_PROGRESS', 'Another import for this company is running; try again when it has finished.');
+  }
+}
+
+/** Opens the run row inside the transaction; its counts are filled in at the end. */
+export async function startRun(
+  tx: Sql,
+  kind: 'import' | 'undo',
+  plan: { id: string; companyId: string; requestedBy: string },
+  confirmedBy: string,
+): Promise<string> {
+  const runId = randomUUID();
+  await tx.query(
+    `insert into runs (id, company_id, plan_id, kind, status, started_at, finished_at, counts, requested_by, confirmed_by)
+     values ($1, $2, $3, $4, 'succeeded', $5, $5, '{}'::jsonb, $6, $7)`,
+    [runId, plan.companyId, plan.id, kind, new Date(), plan.requestedBy, confirmedBy],
+  );
+  return runId;
+}
+
 /** Thrown inside the transaction; the caller records the plan's new status after the rollback. */
 class PlanSettled extends AppError {}
 
@@ -32,13 +59,7 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
   const now = options.now ?? new Date();
   try {
     return await db.transaction(async (tx) => {
-      const [lock] = await tx.query<{ ok: boolean }>(
-        `select pg_try_advisory_xact_lock(hashtextextended('safety-sync:import:' || $1::text, 0)) as ok`,
-        [plan.companyId],
-      );
-      if (!lock?.ok) {
-        throw new AppError('IMPORT_IN_PROGRESS', 'Another import for this company is running; try again when it has finished.');
-      }
+      await acquireImportLock(tx, plan.companyId);
       const [current] = await tx.query<{ status: string; run_id: string | null }>(
         'select status, run_id from plans where id = $1 for update',
         [plan.id],
@@ -80,13 +101,7 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
           { deletions: plan.changes.deleteUsers.length },
         );
       }
-      const runId = randomUUID();
-      const startedAt = new Date();
-      await tx.query(
-        `insert into runs (id, company_id, plan_id, kind, status, started_at, finished_at, counts, requested_by, confirmed_by)
-         values ($1, $2, $3, 'import', 'succeeded', $4, $4, '{}'::jsonb, $5, $6)`,
-        [runId, plan.companyId, plan.id, startedAt, plan.requestedBy, options.confirmedBy],
-      );
+      const runId = await startRun(tx, 'import', plan, options.confirmedBy);
       const counts = await writeChanges(tx, plan, company, runId, options.confirmedBy);
       if (company.entra_tenant_id === null) {
         await tx.query('update companies set entra_tenant_id = $2 where id = $1', [plan.companyId, plan.tenantId]);

@@ -2,10 +2,10 @@
  * Storage side of undo (B6): what the last import recorded, and the
  * transaction that reverses it (same lock, same staleness rule as imports).
  */
-import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { RecordedChange, UndoPlanBody } from '../domain/undo.ts';
 import type { Run } from '../domain/types.ts';
+import { acquireImportLock, startRun } from './applier.ts';
 import type { Db, Sql } from './database.ts';
 import { iso, toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import { listUsers, logChange, restoreData, toRun, userDoc } from './safety-store.ts';
@@ -115,11 +115,7 @@ export async function applyUndoPlan(
 ): Promise<{ run: Run; alreadyApplied: boolean }> {
   try {
     return await db.transaction(async (tx) => {
-      const [lock] = await tx.query<{ ok: boolean }>(
-        `select pg_try_advisory_xact_lock(hashtextextended('safety-sync:import:' || $1::text, 0)) as ok`,
-        [plan.companyId],
-      );
-      if (!lock?.ok) throw new AppError('IMPORT_IN_PROGRESS', 'An import for this company is running; try again when it has finished.');
+      await acquireImportLock(tx, plan.companyId);
       const [cur] = await tx.query<{ status: string; run_id: string | null }>('select status, run_id from plans where id = $1 for update', [plan.id]);
       if (cur?.status === 'applied' && cur.run_id) {
         const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [cur.run_id]);
@@ -132,13 +128,7 @@ export async function applyUndoPlan(
       if (Number(company!.data_version) !== plan.baseDataVersion) {
         throw new AppError('PLAN_STALE', 'The company data changed after this undo was previewed; preview it again.');
       }
-      const runId = randomUUID();
-      const started = new Date();
-      await tx.query(
-        `insert into runs (id, company_id, plan_id, kind, status, started_at, finished_at, counts, requested_by, confirmed_by)
-         values ($1, $2, $3, 'undo', 'succeeded', $4, $4, '{}'::jsonb, $5, $6)`,
-        [runId, plan.companyId, plan.id, started, plan.requestedBy, options.confirmedBy],
-      );
+      const runId = await startRun(tx, 'undo', plan, options.confirmedBy);
       const counts = await reverse(tx, plan, runId, options.confirmedBy);
       const [run] = await tx.query<Parameters<typeof toRun>[0]>('update runs set finished_at = $2, counts = $3 where id = $1 returning *', [
         runId,
