@@ -29,8 +29,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const store = await SafetyStore.open(await openDatabase('memory:'));
+/** `open` picks the engine (tests/helpers/databases.ts); in-memory PGlite by default. */
+export async function startHarness(open?: () => Promise<SafetyStore>): Promise<Harness> {
+  const store = open ? await open() : await SafetyStore.open(await openDatabase('memory:'));
   const logLines: Array<Record<string, unknown>> = [];
   const log = createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
   const server = createHttpServer({
