@@ -5,8 +5,10 @@
 import { AppError } from '../domain/errors.ts';
 import type { Company } from '../domain/types.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
-import { DEMO_TENANT_ID, demoServiceSeed, loadDemoTenant } from './demo-tenant.ts';
+import { randomBytes } from 'node:crypto';
+import { DEMO_TENANT_ID, demoServiceSeed, loadDemoTenant, tokenUsersFromTenant } from './demo-tenant.ts';
 import { startGraphEmulator } from './graph-emulator.ts';
+import { deterministicGuid, startTokenEmulator } from './token-emulator.ts';
 
 /** The initial password of the demo company; shown at start so the demo can be tried at once. */
 export const DEMO_INITIAL_PASSWORD = 'Welcome#2026';
@@ -64,4 +66,51 @@ export interface DemoTenant {
 export async function startDemoTenant(options: { latencyMs?: number } = {}): Promise<DemoTenant> {
   const emulator = await startGraphEmulator({ tenant: loadDemoTenant(), port: 0, latencyMs: options.latencyMs });
   return { graphBaseUrl: emulator.baseUrl, close: () => emulator.close() };
+}
+
+/** The demo's Entra app registration (the bot's SSO app) as the token emulator knows it. */
+export const DEMO_APP_CLIENT_ID = deterministicGuid('safety-sync-demo-app');
+
+export interface DemoSso {
+  /** What the bot's SSO code is configured with: the emulator instead of login.microsoftonline.com. */
+  settings: {
+    clientId: string;
+    clientSecret: string;
+    tenantId: string;
+    authorityHost: string;
+    audiences: string[];
+    signInUrl: null;
+    appIdUri: string;
+  };
+  /** A Teams-SSO-like token for a user of the emulated tenant (what Teams would hand the bot). */
+  signUserToken(objectId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo's stand-in for Teams SSO and Entra: a token emulator on loopback that knows the emulated
+ * tenant's users and their directory roles (wids), so the bot runs its real SSO verification and
+ * on-behalf-of exchange without Entra (the Agents Playground has no SSO).
+ */
+export async function startDemoSso(): Promise<DemoSso> {
+  const clientSecret = randomBytes(24).toString('base64url');
+  const emulator = await startTokenEmulator({
+    tenantId: DEMO_TENANT_ID,
+    users: tokenUsersFromTenant(loadDemoTenant()),
+    clientId: DEMO_APP_CLIENT_ID,
+    clientSecret,
+  });
+  return {
+    settings: {
+      clientId: DEMO_APP_CLIENT_ID,
+      clientSecret,
+      tenantId: DEMO_TENANT_ID,
+      authorityHost: emulator.url,
+      audiences: [],
+      signInUrl: null,
+      appIdUri: `api://localhost/botid-${DEMO_APP_CLIENT_ID}`,
+    },
+    signUserToken: (objectId) => emulator.signUserToken(objectId),
+    close: () => emulator.close(),
+  };
 }

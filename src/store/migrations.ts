@@ -183,6 +183,56 @@ ${versionTriggers('memberships')}
 ${versionTriggers('user_roles')}
 `,
   },
+  {
+    version: 3,
+    name: 'teams bot: plan cards, pending sign-ins, verified admin sessions',
+    sql: `
+-- The Teams message that shows a plan card, so every instance (and a restarted one) can
+-- replace it for everyone after Confirm or Cancel. state: shown -> importing -> done | failed,
+-- or shown -> cancelled | closed (expired, stale).
+create table teams_plan_cards (
+  plan_id uuid primary key references plans(id) on delete cascade,
+  company_id uuid not null references companies(id) on delete cascade,
+  conversation_id text not null,
+  activity_id text,
+  reference jsonb not null,
+  locale text not null,
+  state text not null default 'shown' check (state in ('shown', 'importing', 'done', 'failed', 'cancelled', 'closed')),
+  acted_by text,
+  acted_by_name text,
+  acted_at timestamptz,
+  run_id uuid,
+  error jsonb,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index teams_plan_cards_company on teams_plan_cards (company_id, created_at desc);
+
+-- A sign-in the bot asked for (Teams SSO OAuth card); the token exchange names it by id.
+create table teams_signins (
+  id uuid primary key,
+  tenant_id text not null,
+  aad_object_id text not null,
+  command text not null,
+  reference jsonb not null,
+  locale text not null,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+
+-- R2 checked from a verified Teams SSO token: lets the same admin confirm without signing in again.
+-- Holds no token.
+create table teams_admin_sessions (
+  tenant_key text not null,
+  aad_object_key text not null,
+  company_id uuid not null references companies(id) on delete cascade,
+  user_id uuid not null,
+  verified_at timestamptz not null,
+  expires_at timestamptz not null,
+  primary key (tenant_key, aad_object_key)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

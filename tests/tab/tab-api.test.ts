@@ -1,0 +1,119 @@
+/**
+ * The configuration tab's API over HTTP: Teams SSO tokens signed by the local
+ * token emulator, the demo tenant on the Graph emulator, a real store.
+ */
+import assert from 'node:assert/strict';
+import { SignJWT, generateKeyPair } from 'jose';
+import { seedDemoCompany, startDemoSso, startDemoTenant, type DemoSso, type DemoTenant } from '../../src/devtools/demo.ts';
+import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../src/devtools/demo-tenant.ts';
+import type { Plan, Run } from '../../src/domain/types.ts';
+import { registerTabRoutes } from '../../src/teams/tab/tab-routes.ts';
+import { startTestServer, type TestServer } from '../helpers/api.ts';
+
+describe('configuration tab API', function () {
+  this.timeout(60_000);
+  let tenant: DemoTenant;
+  let sso: DemoSso;
+  let t: TestServer;
+  let admin: string;
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const call = <T>(method: string, path: string, body?: unknown, token = admin) => t.call<T>(method, path, body, as(token));
+
+  before(async () => {
+    tenant = await startDemoTenant();
+    sso = await startDemoSso();
+    t = await startTestServer(tenant.graphBaseUrl, (ctx) => [
+      (server) =>
+        registerTabRoutes(server, {
+          store: ctx.store,
+          sync: ctx.sync,
+          log: ctx.log,
+          graphBaseUrl: tenant.graphBaseUrl,
+          sso: async () => ({ settings: sso.settings, silentToken: (oid) => sso.signUserToken(oid) }),
+          demoAdminObjectId: DEMO_ADMIN_OBJECT_ID,
+        }),
+    ]);
+    await seedDemoCompany(t.ctx.store);
+    admin = await sso.signUserToken(DEMO_ADMIN_OBJECT_ID);
+  });
+  after(async () => {
+    await t?.close();
+    await sso?.close();
+    await tenant?.close();
+  });
+
+  it('serves the page and the teams-js library', async () => {
+    const page = await fetch(`${t.running.url}/tab`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<main id="app"/);
+    assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors/);
+    const lib = await fetch(`${t.running.url}/tab/static/teams-js.js`);
+    assert.equal(lib.status, 200);
+    assert.ok((await lib.text()).length > 10_000);
+    assert.equal((await fetch(`${t.running.url}/tab/static/..%2Fpackage.json`)).status, 404);
+  });
+
+  it('refuses callers without a valid Teams SSO token, and non-administrators (R2)', async () => {
+    assert.equal((await t.call('GET', '/api/tab/context', undefined, { authorization: '' })).status, 401);
+    const { privateKey } = await generateKeyPair('RS256');
+    const forged = await new SignJWT({ tid: DEMO_TENANT_ID, oid: DEMO_ADMIN_OBJECT_ID, wids: ['62e90394-69f5-4237-9190-012177145e10'] })
+      .setProtectedHeader({ alg: 'RS256', kid: 'forged' })
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .setAudience(sso.settings.clientId)
+      .setIssuer(`${sso.settings.authorityHost.replace('http:', 'https:')}/${DEMO_TENANT_ID}/v2.0`)
+      .sign(privateKey);
+    assert.equal((await call('GET', '/api/tab/context', undefined, forged)).status, 401);
+    // Megan is a service user (R18) with an Entra role below Cloud Application Administrator and no systemAdmin.
+    const megan = await sso.signUserToken(DEMO_USERS.meganBowen);
+    const refused = await call<{ error: { code: string; details: { reason: string } } }>('GET', '/api/tab/context', undefined, megan);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.details.reason, 'NOT_SYSTEM_ADMIN');
+  });
+
+  it('settings, preview with the full lists, confirm, history and CSV', async () => {
+    const ctx = await call<{ company: { name: string }; settings: { initialPasswordSet: boolean } }>('GET', '/api/tab/context');
+    assert.equal(ctx.status, 200);
+    assert.equal(ctx.body.company.name, 'Contoso Demo');
+    assert.equal((await call('PATCH', '/api/tab/settings', { deletionThreshold: 5, schedule: '0 3 * * *' })).status, 200);
+    const badCron = await call<{ error: { code: string } }>('PATCH', '/api/tab/settings', { schedule: 'every day' });
+    assert.equal(badCron.status, 400);
+    const plan = await call<Plan>('POST', '/api/tab/plans', {});
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    assert.equal(plan.body.changes.createUsers.length, plan.body.summary.usersToCreate, 'the tab gets every user, not samples');
+    assert.ok(plan.body.summary.usersToCreate > 100);
+    const run = await call<Run>('POST', `/api/tab/plans/${plan.body.id}/apply`, {});
+    assert.equal(run.status, 200, JSON.stringify(run.body));
+    assert.equal(run.body.confirmedBy, 'teams:AlexW@contoso.onmicrosoft.com');
+    const runs = await call<Run[]>('GET', '/api/tab/runs');
+    assert.equal(runs.body[0]!.id, run.body.id);
+    const csv = await fetch(`${t.running.url}/api/tab/history.csv`, { headers: as(admin) });
+    assert.match(await csv.text(), /teams:AlexW@contoso\.onmicrosoft\.com/);
+  });
+
+  it('undo: preview, then confirm, reverses the import', async () => {
+    const before = (await t.ctx.store.listUsers((await t.ctx.store.findCompanyByTenant(DEMO_TENANT_ID))!.id)).length;
+    const undo = await call<Plan & { summary: { usersToRemove: number } }>('POST', '/api/tab/undo-plans', {});
+    assert.equal(undo.status, 201, JSON.stringify(undo.body));
+    assert.ok(undo.body.summary.usersToRemove > 100);
+    const applied = await call<Run>('POST', `/api/tab/plans/${undo.body.id}/apply`, {});
+    assert.equal(applied.status, 200, JSON.stringify(applied.body));
+    const after = (await t.ctx.store.listUsers((await t.ctx.store.findCompanyByTenant(DEMO_TENANT_ID))!.id)).length;
+    assert.equal(before - after, undo.body.summary.usersToRemove - (applied.body.counts.created ?? 0));
+  });
+
+  it('SCIM tokens: issued once, listed without the secret, revoked; disconnect unlinks the tenant', async () => {
+    const issued = await call<{ id: string; token: string }>('POST', '/api/tab/scim-tokens', { label: 'Entra provisioning' });
+    assert.equal(issued.status, 201);
+    assert.match(issued.body.token, /^scim_/);
+    const list = await call<{ id: string; revokedAt: string | null }[]>('GET', '/api/tab/scim-tokens');
+    assert.ok(!JSON.stringify(list.body).includes(issued.body.token));
+    assert.equal((await call('DELETE', `/api/tab/scim-tokens/${issued.body.id}`)).status, 204);
+    const dis = await call<{ entraTenantId: string | null }>('POST', '/api/tab/disconnect', {});
+    assert.equal(dis.status, 200);
+    assert.equal(dis.body.entraTenantId, null);
+    const gone = await call<{ error: { details: { reason: string } } }>('GET', '/api/tab/context');
+    assert.equal(gone.status, 403);
+    assert.equal(gone.body.error.details.reason, 'TENANT_NOT_LINKED');
+  });
+});
