@@ -54,6 +54,28 @@ const TEXT = {
   },
 };
 
+// Plan errors and warnings in Japanese, by code, from their machine-readable details; English
+// uses the server's own message.
+const ISSUES_JA = {
+  PLAN_NOT_ELIGIBLE: () => 'Entra ID からの取り込みはプレミアプラン以上で利用できます。',
+  TENANT_MISMATCH: (d) => `この会社は Entra テナント ${d.companyTenantId} と連携しています。読み込んだディレクトリはテナント ${d.directoryTenantId} のものです。`,
+  TENANT_ALREADY_LINKED: () => 'この Entra テナントは別の会社と連携済みです。',
+  TENANT_WILL_BE_LINKED: (d) => `この取り込みで会社が Entra テナント ${d.tenantId} と連携されます。`,
+  INITIAL_PASSWORD_MISSING: (d) => `新規ユーザー ${d.usersToCreate} 人の初期パスワードが未設定です。上の「取り込みの設定」で設定してください。`,
+  UNDELETABLE_USER: (d) => `${d.loginName} は ${(d.roles ?? []).join('、')} のため削除できません。先に役割を外してください。`,
+  DUPLICATE_EMAIL: (d) => `メールアドレス ${d.email} が複数のユーザー（${(d.users ?? []).map((u) => u.loginName).join('、')}）で重複しています。安否確認サービスまたは Entra ID 側で一方から削除してください。`,
+  DUPLICATE_LOGIN_NAME: (d) => `ログイン名 ${d.loginName} は既に使われています。`,
+  USER_LIMIT_EXCEEDED: (d) => `ユーザー数の上限 ${d.maxUsers} 人を超えます（取り込み後 ${d.resultingUsers} 人）。`,
+  EMAIL_KEPT: (d) => `${d.loginName} は Entra ID のメールが空のため、登録済みのメールアドレス ${d.email} を残します。`,
+  DISABLED_USER_UPDATED: (d) => `${d.loginName} は Entra ID で無効ですが、紐付け済みのため更新します。`,
+  DEPARTMENT_REUSED: (d) => `安否確認サービスの既存部署 ${d.departmentCode} を同名の Entra ID 部署として使います。`,
+  DELETIONS_NEED_CONFIRMATION: (d) => `${d.deletions} 人を削除します（削除ガード ${d.threshold} 人を超えています）。確定時に削除の確認が必要です。`,
+  UNDO_CONFLICT: (d) => `${d.loginName} は取り込み後に変更されています。元に戻すとその変更を上書きするため、元に戻せません。`,
+  NOTHING_TO_UNDO: () => '直前の取り込みは何も変更していません。',
+  USER_GONE: (d) => `${d.loginName} は既に存在しません。`,
+};
+const issueText = (i) => (lang === 'ja' && ISSUES_JA[i.code] ? ISSUES_JA[i.code](i) : i.message);
+
 let lang = /^ja/i.test(navigator.language) ? 'ja' : 'en';
 let token = null;
 let currentPlan = null;
@@ -165,11 +187,11 @@ function showPlan(plan) {
   const errs = $('plan-errors');
   errs.replaceChildren();
   if (plan.errors.length) errs.append(el('h3', t('errors')));
-  for (const e of plan.errors) errs.append(el('div', `${e.code}: ${e.message}`, 'issue'));
+  for (const e of plan.errors) errs.append(el('div', issueText(e), 'issue'));
   const warns = $('plan-warnings');
   warns.replaceChildren();
   if (plan.warnings.length) warns.append(el('h3', t('warnings')));
-  for (const w of plan.warnings) warns.append(el('div', `${w.code}: ${w.message}`, 'issue warning'));
+  for (const w of plan.warnings) warns.append(el('div', issueText(w), 'issue warning'));
   renderLists();
   const needs = Boolean(plan.requiresDeletionConfirmation);
   $('confirm-deletions-row').hidden = !needs;
