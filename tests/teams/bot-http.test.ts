@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../src/devtools/demo-tenant.ts';
 import { actionInvoke, BOT_ID, OUTBOUND_TOKEN, startHarness, type Harness } from './helpers/harness.ts';
 import { cardOf, cardText, type ConnectorCall } from './helpers/connector.ts';
+import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts';
+import { staticTokenProvider } from '../../src/directory/tokens.ts';
 
 const ALEX = { aadObjectId: DEMO_ADMIN_OBJECT_ID, name: 'Alex Wilber' };
 const MEGAN = { aadObjectId: DEMO_USERS.meganBowen, name: 'Megan Bowen' };
@@ -152,6 +154,21 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       await h.post(h.activity(ALEX, { type: 'message', text: 'what can you do?' }));
       const call = await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= before && cardOf(c) !== null);
       assert.match(cardText(cardOf(call)), /sync directory/);
+    });
+
+    it('B7: a plan the schedule made is posted for approval where the last plan card went', async () => {
+      h.graph.updateUser(DEMO_USERS.leeGu, { displayName: 'Lee Gu (scheduled)' });
+      const reader = createGraphDirectoryReader({ graphBaseUrl: h.graph.baseUrl, tokenProvider: staticTokenProvider('app-token') });
+      const plan = await h.ctx.sync.createPlan(h.companyId, reader, { requestedBy: 'schedule', source: 'schedule' });
+      const before = h.connector.calls.length;
+      assert.equal(await h.bot.postScheduledPlan(plan), true);
+      const call = await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= before && isPlanCard(c));
+      const card = cardOf(call)!;
+      assert.equal(planIdOf(card), plan.id);
+      assert.match(cardText(card), /scheduled sync/);
+      assert.match(cardText(card), /Users to update\n1/);
+      assert.equal(call.conversationId, cardCall.conversationId, 'the same conversation as the last plan card');
+      assert.equal((await h.bot.teamsStore.getPlanCard(plan.id))?.activityId, call.id, 'its Confirm works like any plan card');
     });
   });
 
