@@ -27,7 +27,14 @@ Commands:
 Environment: DATABASE_URL, DATA_DIR, PORT, SAFETY_API_KEY, GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN,
 AAD_APP_CLIENT_ID, AAD_APP_CLIENT_SECRET, AAD_APP_TENANT_ID (see README.md).`;
 
-export async function main(argv: string[], io: { out?: NodeJS.WritableStream; err?: NodeJS.WritableStream } = {}): Promise<number> {
+export interface CliIo {
+  out?: NodeJS.WritableStream;
+  err?: NodeJS.WritableStream;
+  /** Whether apply may ask on the terminal. Default: standard input is a terminal. */
+  interactive?: boolean;
+}
+
+export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const out = io.out ?? process.stdout;
   const err = io.err ?? process.stderr;
   const say = (s: string) => out.write(s + '\n');
@@ -73,7 +80,7 @@ export async function main(argv: string[], io: { out?: NodeJS.WritableStream; er
         return await demo(config, log, say);
       case 'plan':
       case 'apply':
-        return await planOrApply(command, config, values, say, warn);
+        return await planOrApply(command, config, values, say, warn, io.interactive ?? Boolean(process.stdin.isTTY));
       default:
         warn(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;
@@ -171,6 +178,7 @@ async function planOrApply(
   values: { company?: string; json?: boolean; yes?: boolean; 'confirm-deletions'?: boolean },
   say: (s: string) => void,
   warn: (s: string) => void,
+  interactive: boolean,
 ): Promise<number> {
   const api = await openPlanApi(config, values.company, warn);
   try {
@@ -187,13 +195,14 @@ async function planOrApply(
     const total = plan.summary.usersToCreate + plan.summary.usersToUpdate + plan.summary.usersToDelete + plan.summary.departmentsToCreate;
     if (total === 0) {
       say('\nNothing to change.');
+      return 0;
     }
     if (plan.requiresDeletionConfirmation && !values['confirm-deletions']) {
       warn(`\nThis plan deletes ${plan.summary.usersToDelete} users, more than the deletion guard allows. Re-run with --confirm-deletions.`);
       return 1;
     }
     if (!values.yes) {
-      if (!process.stdin.isTTY) {
+      if (!interactive) {
         warn('\nNot applied: no terminal to ask on. Re-run with --yes to apply without asking.');
         return 1;
       }
