@@ -34,7 +34,7 @@ export interface AppContext {
 export async function createContext(config: Config, log: Logger, overrides: { apiKey?: string } = {}): Promise<AppContext> {
   const db = await openDatabase(config.databaseUrl, { dataDir: config.dataDir });
   const store = await SafetyStore.open(db);
-  const sync = new SyncService(store, { log: (event, fields) => log.info(event, fields) });
+  const sync = new SyncService(store, { log: (event, fields) => log.info(event, fields), directoryRead: config.directoryRead });
   const apiKey = overrides.apiKey ?? config.apiKey ?? randomBytes(24).toString('base64url');
   const appTokenProvider = (): TokenProvider => {
     if (config.graphAccessToken) return staticTokenProvider(config.graphAccessToken);

@@ -31,6 +31,7 @@ const EnvSchema = z.object({
   AAD_APP_TENANT_ID: optional,
   AAD_APP_OAUTH_AUTHORITY_HOST: optional,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
+  DIRECTORY_READ: z.enum(['delta', 'full']).optional(),
   PUBLIC_BASE_URL: optional,
 });
 
@@ -44,6 +45,8 @@ export interface Config {
   bot: { id?: string; password?: string; tenantId?: string };
   aad: { clientId?: string; clientSecret?: string; tenantId?: string; authorityHost: string };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** B7: incremental Graph delta reads (default) or a full read every time. */
+  directoryRead: 'delta' | 'full';
   publicBaseUrl: string | undefined;
 }
 
@@ -73,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       authorityHost: (e.AAD_APP_OAUTH_AUTHORITY_HOST ?? 'https://login.microsoftonline.com').replace(/\/+$/, ''),
     },
     logLevel: e.LOG_LEVEL ?? 'info',
+    directoryRead: e.DIRECTORY_READ ?? 'delta',
     publicBaseUrl: e.PUBLIC_BASE_URL,
   };
 }

@@ -50,6 +50,12 @@ export interface DirectoryDelta {
   tenantId: string;
   /** Users added or changed since the delta link (all users when `full`). Normalised. */
   users: DirectoryUser[];
+  /**
+   * For each changed user (by id), the DirectoryUser fields Graph actually sent. Graph's delta
+   * returns "at least the changed properties" of an updated user: a field it left out is unchanged,
+   * not blank, and must not overwrite what an earlier round said.
+   */
+  presentFields: Map<string, (keyof DirectoryUser)[]>;
   /** Object ids of users removed since the delta link. */
   removedIds: string[];
   /** Store it; pass it to the next readDelta. */
@@ -557,6 +563,26 @@ export function normaliseGraphUser(raw: unknown): DirectoryUser {
   };
 }
 
+/** Graph property -> the DirectoryUser field it feeds. */
+const FIELD_OF: Record<string, keyof DirectoryUser> = {
+  id: 'id',
+  userPrincipalName: 'userPrincipalName',
+  displayName: 'displayName',
+  mail: 'mail',
+  businessPhones: 'businessPhones',
+  department: 'department',
+  accountEnabled: 'accountEnabled',
+  userType: 'userType',
+  identities: 'identityIssuers',
+};
+
+function presentFieldsOf(raw: unknown): (keyof DirectoryUser)[] {
+  if (!raw || typeof raw !== 'object') return [];
+  return Object.keys(raw)
+    .map((k) => FIELD_OF[k])
+    .filter((f): f is keyof DirectoryUser => f !== undefined);
+}
+
 function normaliseOrFail(raw: unknown, index: number, link: string): DirectoryUser {
   const parsed = GraphUserSchema.safeParse(raw);
   if (!parsed.success) {
@@ -603,7 +629,7 @@ export function createGraphDirectoryReader(
     let full = deltaLink === null;
     let link: string | undefined = deltaLink ?? initial;
     // Last word per id wins: a user changed then removed within one round is removed.
-    let changes = new Map<string, { user: DirectoryUser } | { removedId: string }>();
+    let changes = new Map<string, { user: DirectoryUser; present: (keyof DirectoryUser)[] } | { removedId: string }>();
     let seen = new Set<string>();
     for (;;) {
       let body: unknown;
@@ -627,7 +653,7 @@ export function createGraphDirectoryReader(
           changes.set(removed.data.id.toLowerCase(), { removedId: removed.data.id });
         } else {
           const user = normaliseOrFail(raw, index, link!);
-          changes.set(user.id.toLowerCase(), { user });
+          changes.set(user.id.toLowerCase(), { user, present: presentFieldsOf(raw) });
         }
       });
       opts.onProgress?.(changes.size);
@@ -642,11 +668,14 @@ export function createGraphDirectoryReader(
       }
       const users: DirectoryUser[] = [];
       const removedIds: string[] = [];
+      const presentFields = new Map<string, (keyof DirectoryUser)[]>();
       for (const c of changes.values()) {
-        if ('user' in c) users.push(c.user);
-        else removedIds.push(c.removedId);
+        if ('user' in c) {
+          users.push(c.user);
+          presentFields.set(c.user.id, c.present);
+        } else removedIds.push(c.removedId);
       }
-      return { tenantId, users, removedIds, deltaLink: newDeltaLink, full };
+      return { tenantId, users, presentFields, removedIds, deltaLink: newDeltaLink, full };
     }
   }
 

@@ -233,6 +233,21 @@ create table teams_admin_sessions (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'directory mirror for incremental (delta) reads',
+    sql: `
+-- B7: the company's Entra users as of the last delta round, so a plan reads only what changed.
+create table directory_mirror (
+  company_id uuid not null references companies(id) on delete cascade,
+  entra_id text not null,
+  data jsonb not null,
+  primary key (company_id, entra_id)
+);
+alter table sync_state add column mirror_tenant_id text;
+alter table sync_state add column mirror_full_at timestamptz;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

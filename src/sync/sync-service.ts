@@ -9,11 +9,17 @@ import { planImport } from '../domain/planner.ts';
 import type { Plan, PlanSource, Run } from '../domain/types.ts';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { applyImportPlan } from '../store/applier.ts';
+import { canReadDelta, incrementalReader } from './incremental-reader.ts';
 import { planUndo } from '../domain/undo.ts';
 import { applyUndoPlan, getUndoPlan, loadUndoInputs, saveUndoPlan, type StoredUndoPlan } from '../store/undo-store.ts';
 import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
 
 export interface SyncServiceOptions {
+  /**
+   * B7: 'delta' (default) reads only what changed since the last read and keeps a directory
+   * mirror; 'full' reads every user every time.
+   */
+  directoryRead?: 'delta' | 'full';
   /** How long a plan may wait for confirmation (B3). Default 15 minutes. */
   planTtlInMs?: number;
   clock?: () => Date;
@@ -49,6 +55,7 @@ export class SyncService {
   private readonly ttl: number;
   private readonly clock: () => Date;
   private readonly log: NonNullable<SyncServiceOptions['log']>;
+  private readonly directoryRead: 'delta' | 'full';
 
   constructor(
     readonly store: SafetyStore,
@@ -57,6 +64,7 @@ export class SyncService {
     this.ttl = options.planTtlInMs ?? DEFAULT_PLAN_TTL_IN_MS;
     this.clock = options.clock ?? (() => new Date());
     this.log = options.log ?? (() => undefined);
+    this.directoryRead = options.directoryRead ?? 'delta';
   }
 
   /** Reads the whole directory now and stores a pending plan (B1). */
@@ -64,7 +72,8 @@ export class SyncService {
     // The snapshot is taken before the directory read: a service change made during the
     // read bumps the data version and makes the plan stale instead of silently lost (B3).
     const snapshot = await this.store.snapshot(companyId);
-    const directory = await reader.read({ signal: request.signal, onProgress: request.onProgress });
+    const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader) : reader;
+    const directory = await source.read({ signal: request.signal, onProgress: request.onProgress });
     const body = planImport(directory, snapshot);
     if (snapshot.company.entraTenantId === null) {
       const holder = await this.store.findCompanyByTenant(directory.tenantId);

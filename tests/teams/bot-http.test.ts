@@ -92,7 +92,8 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       ]);
       // The on-behalf-of exchange and the Graph read really happened.
       assert.ok(h.tokens.requestLog.some((r) => r.method === 'POST' && r.url.endsWith('/oauth2/v2.0/token')));
-      assert.ok(h.graph.requestLog.some((r) => r.url.startsWith('/v1.0/users?')));
+      // The first read of a company is a full Graph delta round (B7).
+      assert.ok(h.graph.requestLog.some((r) => r.url.startsWith('/v1.0/users/delta?')));
       // The progress message was replaced by what was read.
       const progress = await h.connector.waitFor((c) => c.method === 'PUT' && /Read 200 users/.test(c.activity.text ?? ''));
       assert.ok(progress);
@@ -445,7 +446,7 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
     let h: Harness;
     before(async () => {
       // Graph tokens live 121 s (msal renews them at once), the SSO token 3 s, the read takes ~4 s.
-      h = await startHarness({ graphLatencyMs: 700, accessTokenLifetimeSeconds: 121, overrides: { graphPageSize: 40 } });
+      h = await startHarness({ graphLatencyMs: 700, graphDeltaPageSize: 40, accessTokenLifetimeSeconds: 121, overrides: { graphPageSize: 40 } });
     });
     after(async () => h?.close());
 

@@ -105,6 +105,8 @@ export interface HarnessOptions {
   /** Demo mode (anonymous requests, emulated SSO) instead of BOT_ID + JWTs. */
   demo?: boolean;
   graphLatencyMs?: number;
+  /** Users per page of the emulator's /users/delta (Graph picks its own page size there). */
+  graphDeltaPageSize?: number;
   accessTokenLifetimeSeconds?: number;
   overrides?: TeamsWiring['overrides'];
   log?: Logger;
@@ -128,7 +130,12 @@ export interface Harness {
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const tenant = loadDemoTenant();
-  const graph = await startGraphEmulator({ tenant, port: 0, ...(options.graphLatencyMs ? { latencyMs: options.graphLatencyMs } : {}) });
+  const graph = await startGraphEmulator({
+    tenant,
+    port: 0,
+    ...(options.graphLatencyMs ? { latencyMs: options.graphLatencyMs } : {}),
+    ...(options.graphDeltaPageSize ? { deltaPageSize: options.graphDeltaPageSize } : {}),
+  });
   const tokens = await startTokenEmulator({
     tenantId: DEMO_TENANT_ID,
     users: tokenUsersFromTenant(tenant),

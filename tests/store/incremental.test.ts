@@ -1,0 +1,115 @@
+/** B7: incremental directory reads through Graph delta and the directory mirror, on every engine. */
+import assert from 'node:assert/strict';
+import type { DirectoryUser } from '../../src/domain/types.ts';
+import { startGraphEmulator, type GraphEmulator, type GraphUser } from '../../src/devtools/graph-emulator.ts';
+import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts';
+import { staticTokenProvider } from '../../src/directory/tokens.ts';
+import { DirectoryMirror, mergeUser } from '../../src/store/directory-mirror.ts';
+import type { SafetyStore } from '../../src/store/safety-store.ts';
+import { incrementalReader } from '../../src/sync/incremental-reader.ts';
+import { SyncService } from '../../src/sync/sync-service.ts';
+import { engines } from '../helpers/databases.ts';
+
+const TENANT = '33333333-4444-4555-8666-777777777777';
+const gid = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser => ({
+  id: gid(n),
+  userPrincipalName: `u${n}@contoso.com`,
+  displayName: `User ${n}`,
+  mail: `u${n}@contoso.com`,
+  otherMails: [],
+  businessPhones: [`03-${n}`],
+  mobilePhone: null,
+  department: '営業部',
+  jobTitle: null,
+  accountEnabled: true,
+  userType: 'Member',
+  identities: [],
+  ...over,
+});
+
+describe('mergeUser (Graph delta sends at least the changed properties)', () => {
+  const before: DirectoryUser = {
+    id: 'x', userPrincipalName: 'x@c.com', displayName: 'Old', mail: 'x@c.com', businessPhones: ['1'],
+    department: '営業部', accountEnabled: true, userType: 'Member', identityIssuers: [],
+  };
+  it('replaces only the fields Graph sent; an absent field is unchanged, not blank', () => {
+    const changed: DirectoryUser = { ...before, displayName: 'New', department: null, businessPhones: [], mail: null };
+    assert.deepEqual(mergeUser(before, changed, ['id', 'displayName']), { ...before, displayName: 'New' });
+  });
+  it('a field Graph sent as null becomes null', () => {
+    const changed: DirectoryUser = { ...before, department: null };
+    assert.equal(mergeUser(before, changed, ['department']).department, null);
+  });
+  it('a user the mirror did not know is taken as sent', () => {
+    const changed: DirectoryUser = { ...before, displayName: 'Only' };
+    assert.deepEqual(mergeUser(undefined, changed, ['displayName']), changed);
+  });
+});
+
+for (const engine of engines()) {
+  describe(`incremental directory reads (B7) on ${engine.name}`, () => {
+    let store: SafetyStore;
+    let emu: GraphEmulator;
+    let companyId: string;
+    let now = new Date('2026-11-24T00:00:00Z');
+    const graph = () => createGraphDirectoryReader({ graphBaseUrl: emu.baseUrl, tokenProvider: staticTokenProvider('t') });
+    const reader = () => incrementalReader(store.db, companyId, graph(), { clock: () => now });
+    const deltaRequests = () => emu.requestLog.filter((r) => r.url.startsWith('/v1.0/users/delta'));
+
+    before(async () => {
+      store = await engine.open();
+      emu = await startGraphEmulator({ tenant: { tenantId: TENANT, displayName: 'Delta', users: [1, 2, 3, 4].map((n) => gu(n)), directoryRoles: {} } });
+      companyId = (await store.createCompany({ name: 'Delta Co', plan: 'premier', maxUsers: 100 })).id;
+      await store.updateSettings(companyId, { initialPassword: 'Welcome#2026' });
+    });
+    after(async () => {
+      await emu.close();
+      await store.close();
+    });
+
+    it('reads everything once, then only what changed; the plan still sees the whole directory', async () => {
+      const first = await reader().read();
+      assert.equal(first.users.length, 4);
+      assert.equal(first.tenantId, TENANT);
+      assert.ok(deltaRequests().every((r) => !r.url.includes('deltatoken')), 'the first round is a full one');
+
+      emu.updateUser(gid(2), { displayName: 'User 2 renamed' });
+      emu.removeUser(gid(3));
+      emu.addUser(gu(5));
+      const seen = emu.requestLog.length;
+      const second = await reader().read();
+      const later = emu.requestLog.slice(seen);
+      assert.ok(later.some((r) => r.url.includes('$deltatoken=')), 'continued from the stored delta link');
+      assert.deepEqual(second.users.map((u) => u.id).sort(), [gid(1), gid(2), gid(4), gid(5)]);
+      assert.equal(second.users.find((u) => u.id === gid(2))!.displayName, 'User 2 renamed');
+    });
+
+    it('plans from the mirror exactly as from a full read', async () => {
+      const sync = new SyncService(store, { clock: () => now });
+      const p1 = await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      await sync.apply(companyId, p1.id, { confirmedBy: 'a' });
+      emu.removeUser(gid(4));
+      emu.updateUser(gid(1), { department: '開発部' });
+      const p2 = await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      const full = await new SyncService(store, { clock: () => now, directoryRead: 'full' }).createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      assert.deepEqual(p2.changes, full.changes);
+      assert.deepEqual(p2.changes.deleteUsers.map((u) => u.loginName), ['u4@contoso.com']);
+      assert.deepEqual(p2.changes.createDepartments.map((d) => d.code), ['開発部']);
+    });
+
+    it('a full round again after a day, and when the stored link cannot be followed', async () => {
+      now = new Date(now.getTime() + 25 * 60 * 60 * 1000);
+      let seen = emu.requestLog.length;
+      await reader().read();
+      assert.ok(emu.requestLog.slice(seen).every((r) => !r.url.includes('deltatoken')), 'daily full resync');
+      await store.db.query(`update sync_state set delta_link = 'http://127.0.0.1:1/v1.0/users/delta?$deltatoken=old' where company_id = $1`, [companyId]);
+      seen = emu.requestLog.length;
+      const snap = await reader().read();
+      assert.equal(snap.users.length, 3);
+      assert.ok(emu.requestLog.slice(seen).some((r) => r.url.startsWith('/v1.0/users/delta?$select')), 'started over');
+      const state = await new DirectoryMirror(store.db).state(companyId);
+      assert.ok(state.deltaLink?.startsWith(emu.baseUrl));
+    });
+  });
+}
