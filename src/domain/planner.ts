@@ -7,6 +7,7 @@
  */
 import { classifyDirectoryUser, isBlank } from './classify.ts';
 import {
+  ROLE_LABELS_EN,
   ENTRA_CONTAINER_DEPARTMENT,
   UNDELETABLE_ROLES,
   type CompanySnapshot,
@@ -67,15 +68,7 @@ function userLabel(u: { name: string; loginName: string }): string {
   return u.name && u.name !== u.loginName ? `${u.name} (${u.loginName})` : u.loginName;
 }
 
-const ROLE_LABEL: Record<Role, string> = {
-  systemAdmin: 'system administrator',
-  crisisManager: 'crisis manager',
-  manager: 'manager',
-  departmentManager: 'department manager',
-  autoSendResponsible: 'automatic-send responsible',
-  scheduledSendResponsible: 'scheduled-send responsible',
-  guest: 'guest',
-};
+const ROLE_LABEL = ROLE_LABELS_EN;
 
 interface Match {
   entra: DirectoryUser;

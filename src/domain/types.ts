@@ -17,6 +17,17 @@ export const ROLES = [
 ] as const;
 export type Role = (typeof ROLES)[number];
 
+/** How messages name a role in English (the cards and the tab translate by code). */
+export const ROLE_LABELS_EN: Readonly<Record<Role, string>> = {
+  systemAdmin: 'system administrator',
+  crisisManager: 'crisis manager',
+  manager: 'manager',
+  departmentManager: 'department manager',
+  autoSendResponsible: 'automatic-send responsible',
+  scheduledSendResponsible: 'scheduled-send responsible',
+  guest: 'guest',
+};
+
 /** R27: holders of these roles cannot be deleted by an import or SCIM. */
 export const UNDELETABLE_ROLES: readonly Role[] = ['systemAdmin', 'autoSendResponsible', 'scheduledSendResponsible'];
 

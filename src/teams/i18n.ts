@@ -2,7 +2,7 @@
  * The bot's words in English and Japanese (B8), chosen by the activity's locale. Every
  * parameterised sentence is a function so both languages keep their own word order.
  */
-import type { PlanErrorCode, PlanIssue, PlanWarningCode, Role, SkipReason, UpdatableField } from '../domain/types.ts';
+import { ROLE_LABELS_EN, type PlanErrorCode, type PlanIssue, type PlanWarningCode, type Role, type SkipReason, type UpdatableField } from '../domain/types.ts';
 import type { Refusal } from './access.ts';
 
 export type Lang = 'en' | 'ja';
@@ -44,15 +44,7 @@ export function acInstant(isoString: string): string {
 /** "1 user", "2 users" (English only; Japanese has no plural). */
 const users = (n: number): string => `${num('en', n)} ${n === 1 ? 'user' : 'users'}`;
 
-const ROLE_EN: Record<Role, string> = {
-  systemAdmin: 'system administrator',
-  crisisManager: 'crisis manager',
-  manager: 'manager',
-  departmentManager: 'department manager',
-  autoSendResponsible: 'automatic-send responsible',
-  scheduledSendResponsible: 'scheduled-send responsible',
-  guest: 'guest',
-};
+const ROLE_EN = ROLE_LABELS_EN;
 const ROLE_JA: Record<Role, string> = {
   systemAdmin: 'システム管理者',
   crisisManager: '災害対策責任者',
