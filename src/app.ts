@@ -58,7 +58,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] = []): Promise<RunningServer> {
+/**
+ * @param host where to listen; default all interfaces (`serve` behind App Service). The demo
+ *             listens on loopback only: it hands its administrator's token to the tab page.
+ */
+export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] = [], host = '0.0.0.0'): Promise<RunningServer> {
   const server = createHttpServer({
     store: ctx.store,
     log: ctx.log,
@@ -76,7 +80,7 @@ export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] 
       ...registrars,
     ],
   });
-  const url = await listen(server, ctx.config.port);
+  const url = await listen(server, ctx.config.port, host);
   return {
     server,
     url,

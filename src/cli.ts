@@ -121,7 +121,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
   };
   const ctx = await createContext(demoConfig, log);
   const { company, created } = await seedDemoCompany(ctx.store);
-  const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }));
+  const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), '127.0.0.1');
   const scheduler = startScheduler(ctx);
   await holdServer(ctx, running.url, say);
   say(
