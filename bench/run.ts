@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: speed and memory of the parts that grow with the tenant.
  * Prints one line per measurement; docs/benchmarks.md records the results.
- * BENCH_USERS sets the tenant size (default 20000); BENCH_ONLY=name runs one benchmark.
+ * BENCH_USERS sets the tenant size (default 20000); BENCH_ONLY=name runs one benchmark;
+ * BENCH_GRAPH_LATENCY_MS adds a round trip to every Graph request; DIRECTORY_READ=full|delta.
  */
 import { performance } from 'node:perf_hooks';
 import { createContext } from '../src/app.ts';
@@ -15,6 +16,9 @@ import { graphUsers } from './tenants.ts';
 
 const N = Number(process.env.BENCH_USERS ?? 20_000);
 const only = process.env.BENCH_ONLY;
+/** Added to every Graph request, as a real tenant's round trip would be. */
+const LATENCY = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 0);
+const MODE = process.env.DIRECTORY_READ === 'full' ? 'full' : 'delta';
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
 
 type Bench = { name: string; run: () => Promise<string> };
@@ -38,10 +42,13 @@ const benches: Bench[] = [
   {
     name: 'plan-and-import',
     async run() {
-      const emu = await startGraphEmulator({ tenant: { tenantId: 'bench', displayName: 'bench', users: graphUsers(N), directoryRoles: {} } });
+      const emu = await startGraphEmulator({
+        tenant: { tenantId: 'bench', displayName: 'bench', users: graphUsers(N), directoryRoles: {} },
+        latencyMs: LATENCY,
+      });
       const url = process.env.BENCH_DATABASE_URL ?? 'memory:';
       const ctx = await createContext(
-        loadConfig({ DATABASE_URL: url, GRAPH_BASE_URL: emu.baseUrl, GRAPH_ACCESS_TOKEN: 'bench', PORT: '0' }),
+        loadConfig({ DATABASE_URL: url, GRAPH_BASE_URL: emu.baseUrl, GRAPH_ACCESS_TOKEN: 'bench', PORT: '0', DIRECTORY_READ: MODE }),
         silentLogger,
       );
       try {
@@ -65,7 +72,7 @@ const benches: Bench[] = [
         const { run: run2 } = await ctx.sync.apply(company.id, plan2.id, { confirmedBy: 'bench' });
         const apply2Ms = performance.now() - t0;
         return [
-          `first import on ${ctx.store.db.kind}: plan (read + snapshot + planner) ${planMs.toFixed(0)} ms, heap +${mib(heap)}; apply ${applyMs.toFixed(0)} ms for ${run.counts.created} users and ${run.counts.departmentsCreated} departments`,
+          `directory read ${MODE}, Graph latency ${LATENCY} ms/request; first import on ${ctx.store.db.kind}: plan (read + snapshot + planner) ${planMs.toFixed(0)} ms, heap +${mib(heap)}; apply ${applyMs.toFixed(0)} ms for ${run.counts.created} users and ${run.counts.departmentsCreated} departments`,
           `second import: plan ${plan2Ms.toFixed(0)} ms, apply ${apply2Ms.toFixed(0)} ms for ${run2.counts.updated} updates`,
         ].join('\n  ');
       } finally {

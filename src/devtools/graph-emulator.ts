@@ -79,7 +79,7 @@ export interface GraphEmulatorOptions {
   latencyMs?: number;
   /** Verifies the bearer token; without it any non-empty token is accepted (and decoded unverified). */
   acceptToken?: (token: string) => boolean | Promise<boolean>;
-  /** Users per page of /users/delta (Graph picks its own size; the default 200 is close to it). */
+  /** The largest page of /users/delta (default 999); without a Prefer: odata.maxpagesize, pages of 200 at most. */
   deltaPageSize?: number;
 }
 
@@ -196,7 +196,9 @@ class GraphHttpError extends Error {
 export async function startGraphEmulator(options: GraphEmulatorOptions): Promise<GraphEmulator> {
   const tenantId = options.tenant.tenantId;
   const displayName = options.tenant.displayName;
-  const deltaPageSize = Math.max(1, options.deltaPageSize ?? 200);
+  // Without a preference Graph sends delta pages of about 200; it allows up to 999 when asked.
+  const deltaPageSize = Math.max(1, options.deltaPageSize ?? 999);
+  const defaultDeltaPageSize = Math.min(200, deltaPageSize);
   let version = 0;
   const users = new Map<string, StoredUser>();
   const tombstones = new Map<string, number>();
@@ -366,9 +368,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     }
     items.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const remaining = items.filter((i) => state.a === null || i.id > state.a);
-    const page = remaining.slice(0, deltaPageSize);
+    // Graph honours `Prefer: odata.maxpagesize` on delta, up to its own ceiling.
+    const preferred = /odata\.maxpagesize=(\d+)/i.exec(String(req.headers['prefer'] ?? ''));
+    const pageSize = preferred ? Math.max(1, Math.min(Number(preferred[1]), deltaPageSize)) : defaultDeltaPageSize;
+    if (preferred) res.setHeader('Preference-Applied', `odata.maxpagesize=${pageSize}`);
+    const page = remaining.slice(0, pageSize);
     const body: Record<string, unknown> = { '@odata.context': `${baseUrl}/$metadata#users(${state.sel.join(',')})` };
-    if (remaining.length > deltaPageSize) {
+    if (remaining.length > pageSize) {
       const last = page[page.length - 1]!;
       body['@odata.nextLink'] = `${baseUrl}/users/delta?$skiptoken=${encodeToken({ ...state, a: last.id })}`;
     } else {

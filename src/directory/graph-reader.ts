@@ -38,6 +38,9 @@ import type { TokenProvider } from './tokens.ts';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
 /** The user properties the importer needs (R13–R15, R21). */
+/** The page size asked of /users/delta (`Prefer: odata.maxpagesize`). */
+export const DELTA_PAGE_SIZE = 999;
+
 export const USER_SELECT = 'id,userPrincipalName,displayName,mail,businessPhones,department,accountEnabled,userType,identities';
 
 export interface ReadOptions {
@@ -364,6 +367,8 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
     let response: Response;
     try {
       let request = client.api(path).responseType(ResponseType.RAW).middlewareOptions([state]);
+      // Delta rounds take no $top: Graph's page size there is asked for with a preference.
+      if (where?.endsWith('/users/delta')) request = request.header('Prefer', `odata.maxpagesize=${DELTA_PAGE_SIZE}`);
       if (opts.signal) request = request.options({ signal: opts.signal });
       response = (await request.get()) as Response;
     } catch (e) {

@@ -122,6 +122,26 @@ describe('Graph emulator', function () {
     emu.addUser({ id: id(5), userPrincipalName: 'u5@contoso.com', displayName: 'U5' });
   });
 
+  it('delta pages: about 200 by default, up to 999 with Prefer: odata.maxpagesize (Preference-Applied)', async () => {
+    const big = await startGraphEmulator({
+      tenant: { tenantId: TENANT, displayName: 'Big', directoryRoles: {}, users: Array.from({ length: 450 }, (_, i) => ({ id: id(1000 + i), userPrincipalName: `b${i}@contoso.com` })) },
+    });
+    try {
+      const plain = await fetch(`${big.baseUrl}/users/delta?$select=id`, { headers: { authorization: 'Bearer t' } });
+      const plainBody = (await plain.json()) as { value: unknown[]; '@odata.nextLink'?: string };
+      assert.equal(plainBody.value.length, 200);
+      assert.ok(plainBody['@odata.nextLink']);
+      assert.equal(plain.headers.get('preference-applied'), null);
+      const asked = await fetch(`${big.baseUrl}/users/delta?$select=id`, { headers: { authorization: 'Bearer t', prefer: 'odata.maxpagesize=999' } });
+      const askedBody = (await asked.json()) as { value: unknown[]; '@odata.deltaLink'?: string };
+      assert.equal(askedBody.value.length, 450);
+      assert.ok(askedBody['@odata.deltaLink']);
+      assert.equal(asked.headers.get('preference-applied'), 'odata.maxpagesize=999');
+    } finally {
+      await big.close();
+    }
+  });
+
   it('throttleNext answers 429 with Retry-After; the log holds method and url only', async () => {
     emu.throttleNext(1, 7);
     const r = await get('/users');
