@@ -97,9 +97,10 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
 
 async function serve(config: Config, log: Logger, say: (s: string) => void, warn: (s: string) => void): Promise<number> {
   if (!config.apiKey) {
-    warn('SAFETY_API_KEY is required by serve (at least 16 characters). For a local try-out use `npm start` (demo).');
+    warn('SAFETY_API_KEY is required by serve. For a local try-out use `npm start` (demo).');
     return 2;
   }
+  if (config.apiKey.length < 16) warn('Warning: SAFETY_API_KEY is shorter than 16 characters; use a long random key in production.');
   const ctx = await createContext(config, log);
   const running = await startServer(ctx, extraRegistrars(ctx));
   const scheduler = startScheduler(ctx);

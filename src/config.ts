@@ -20,7 +20,7 @@ const EnvSchema = z.object({
     }
     return n;
   }),
-  SAFETY_API_KEY: optional.refine((v) => v === undefined || v.length >= 16, { message: 'must be at least 16 characters' }),
+  SAFETY_API_KEY: optional,
   GRAPH_BASE_URL: optional.refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
   GRAPH_ACCESS_TOKEN: optional,
   BOT_ID: optional,

@@ -66,7 +66,9 @@ const cron = z
 
 const Settings = z
   .object({
-    initialPassword: z.string().min(8).max(128).optional(),
+    // The admin API is a machine interface for a trusted caller: any non-blank password is taken;
+    // the tab asks people for at least 8 characters.
+    initialPassword: z.string().min(1).max(128).refine((v) => v.trim() !== '', { message: 'must not be blank' }).optional(),
     deletionThreshold: z.number().int().min(0).max(10_000_000).optional(),
     schedule: cron.optional(),
   })
@@ -88,9 +90,10 @@ const userFields = {
   roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(),
   status: z.enum(['active', 'suspended']).optional(),
 };
-const UserCreate = z.object({ ...userFields, password: z.string().min(8).max(128) }).strict();
+const password = z.string().min(1).max(128).refine((v) => v.trim() !== '', { message: 'must not be blank' });
+const UserCreate = z.object({ ...userFields, password }).strict();
 const UserPatch = z
-  .object({ ...userFields, password: z.string().min(8).max(128) })
+  .object({ ...userFields, password })
   .partial()
   .strict();
 const ApplyBody = z.object({ confirmDeletions: z.boolean().optional() }).strict();

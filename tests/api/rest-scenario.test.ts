@@ -228,6 +228,9 @@ describe('REST API scenario (seed examples)', function () {
     assert.equal(malformed.body.error.code, 'BAD_REQUEST');
     const unknown = await t.call<{ error: { code: string } }>('GET', `${P()}/users/00000000-0000-4000-8000-000000000000`);
     assert.equal(unknown.status, 404);
+    const blankPassword = await t.call<{ error: { code: string; message: string } }>('POST', `${P()}/users`, { loginName: 'blank', password: '   ', name: 'Blank' });
+    assert.equal(blankPassword.status, 400);
+    assert.match(blankPassword.body.error.message, /password/);
     const extra = await t.call<{ error: { code: string } }>('PATCH', `${P()}/users/${(await users())[0]!.id}`, { password_hash: 'x' });
     assert.equal(extra.status, 400);
     const dupTenant = await t.call<{ error: { code: string } }>('POST', '/api/v1/companies', { name: 'Dup', plan: 'premier', maxUsers: 5, entraTenantId: TENANT });
