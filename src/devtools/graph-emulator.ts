@@ -347,6 +347,17 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     const skip = url.searchParams.get('$skiptoken');
     const deltaToken = url.searchParams.get('$deltatoken');
     let state: DeltaState;
+    if (deltaToken === 'latest') {
+      // Graph's $deltatoken=latest: no users, only a delta link that starts now.
+      rejectUnsupported(url);
+      const sel = selectFrom(url);
+      sendJson(req, res, 200, {
+        '@odata.context': `${baseUrl}/$metadata#users(${sel.join(',')})`,
+        '@odata.deltaLink': `${baseUrl}/users/delta?$deltatoken=${encodeToken({ s: version, u: version, a: null, sel })}`,
+        value: [],
+      });
+      return;
+    }
     if (skip !== null || deltaToken !== null) {
       const decoded = decodeToken<DeltaState>(skip ?? deltaToken ?? '');
       if (!decoded || typeof decoded.s !== 'number' || !Array.isArray(decoded.sel)) {

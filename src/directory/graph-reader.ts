@@ -73,6 +73,7 @@ export interface DirectoryDelta {
 export interface DirectoryReader {
   read(options?: ReadOptions): Promise<DirectorySnapshot>;
   readDelta?(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta>;
+  latestDeltaLink?(options?: ReadOptions): Promise<string>;
 }
 
 export interface GraphClientOptions {
@@ -605,7 +606,10 @@ function normaliseOrFail(raw: unknown, index: number, link: string): DirectoryUs
 
 export function createGraphDirectoryReader(
   options: GraphDirectoryReaderOptions,
-): DirectoryReader & { readDelta(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta> } {
+): DirectoryReader & {
+  readDelta(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta>;
+  latestDeltaLink(options?: ReadOptions): Promise<string>;
+} {
   const pageSize = options.pageSize ?? 999;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new RangeError('pageSize must be an integer from 1 to 999');
   const graph = createGraphRequester(options);
@@ -684,5 +688,17 @@ export function createGraphDirectoryReader(
     }
   }
 
-  return { read, readDelta };
+  /**
+   * A delta link that starts now, without reading any user (`$deltatoken=latest`): taken just
+   * before a full `/users` read, it lets the next read fetch only what changed since.
+   */
+  async function latestDeltaLink(opts: ReadOptions = {}): Promise<string> {
+    const link = `/users/delta?$select=${USER_SELECT}&$deltatoken=latest`;
+    const page = parsePage(await graph.getJson(link, opts), link);
+    const deltaLink = page['@odata.deltaLink'];
+    if (!deltaLink) throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph gave no delta link for $deltatoken=latest', { path: '/users/delta' });
+    return deltaLink;
+  }
+
+  return { read, readDelta, latestDeltaLink };
 }

@@ -1,14 +1,16 @@
 /**
- * B7: incremental directory reads. The first read (and one at least every
- * `fullResyncAfterInMs`, default 24 h) is a full Graph delta round; later reads
- * fetch only what changed since the stored delta link and apply it to the
- * directory mirror. The planner still gets the whole directory.
+ * B7: incremental directory reads. A company's first read (and one at least
+ * every `fullResyncAfterInMs`, default 24 h) is the full `GET /users` read of
+ * DESIGN §2, preceded by a `$deltatoken=latest` link; once the company has a
+ * delta link, later reads fetch only what changed (`GET /users/delta`) and
+ * apply it to the directory mirror. The planner always gets the whole
+ * directory. A Graph (or emulator) without delta support just gets full reads.
  */
 import type { DirectoryReader, ReadOptions } from '../directory/graph-reader.ts';
 import { isAppError } from '../domain/errors.ts';
 import type { DirectorySnapshot } from '../domain/types.ts';
-import { DirectoryMirror } from '../store/directory-mirror.ts';
 import type { Db } from '../store/database.ts';
+import { DirectoryMirror } from '../store/directory-mirror.ts';
 
 export interface IncrementalOptions {
   fullResyncAfterInMs?: number;
@@ -17,42 +19,63 @@ export interface IncrementalOptions {
 
 export const DEFAULT_FULL_RESYNC_IN_MS = 24 * 60 * 60 * 1000;
 
-type DeltaReader = DirectoryReader & { readDelta: NonNullable<DirectoryReader['readDelta']> };
+type DeltaReader = DirectoryReader & {
+  readDelta: NonNullable<DirectoryReader['readDelta']>;
+  latestDeltaLink: NonNullable<DirectoryReader['latestDeltaLink']>;
+};
 
 export function canReadDelta(reader: DirectoryReader): reader is DeltaReader {
-  return typeof reader.readDelta === 'function';
+  return typeof reader.readDelta === 'function' && typeof reader.latestDeltaLink === 'function';
 }
 
 export function incrementalReader(db: Db, companyId: string, inner: DeltaReader, options: IncrementalOptions = {}): DirectoryReader {
   const mirror = new DirectoryMirror(db);
   const clock = options.clock ?? (() => new Date());
   const resyncAfter = options.fullResyncAfterInMs ?? DEFAULT_FULL_RESYNC_IN_MS;
+
+  /** The DESIGN §2 full read; remembers a delta link taken just before it, when Graph gives one. */
+  async function fullRead(expectedLink: string | null, opts: ReadOptions): Promise<DirectorySnapshot> {
+    let link: string | null = null;
+    try {
+      link = await inner.latestDeltaLink(opts);
+    } catch (e) {
+      if (!isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
+    }
+    const snapshot = await inner.read(opts);
+    if (link) {
+      await mirror.apply(
+        companyId,
+        expectedLink,
+        { tenantId: snapshot.tenantId, users: snapshot.users, presentFields: new Map(), removedIds: [], deltaLink: link, full: true },
+        clock(),
+      );
+    }
+    return snapshot;
+  }
+
   return {
     async read(opts: ReadOptions = {}): Promise<DirectorySnapshot> {
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const state = await mirror.state(companyId);
-        const now = clock();
-        const stale = !state.fullAt || now.getTime() - state.fullAt.getTime() > resyncAfter;
-        const link = stale ? null : state.deltaLink;
-        let delta;
-        try {
-          delta = await inner.readDelta(link, opts);
-        } catch (e) {
-          // A stored link Graph will not follow (the Graph base URL moved, a malformed token):
-          // start over with a full round rather than fail the plan.
-          if (link === null || !isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
-          delta = await inner.readDelta(null, opts);
-        }
-        // Another tenant behind the same company (re-linked): start over from a full round.
-        if (!delta.full && state.tenantId && state.tenantId.toLowerCase() !== delta.tenantId.toLowerCase()) {
-          await mirror.reset(companyId);
-          continue;
-        }
-        if (await mirror.apply(companyId, state.deltaLink, delta, now)) return mirror.snapshot(companyId, delta.tenantId);
+      const state = await mirror.state(companyId);
+      const now = clock();
+      const due = !state.fullAt || now.getTime() - state.fullAt.getTime() > resyncAfter;
+      if (due || !state.deltaLink) return fullRead(state.deltaLink, opts);
+      let delta;
+      try {
+        delta = await inner.readDelta(state.deltaLink, opts);
+      } catch (e) {
+        // A stored link Graph will not follow (the Graph base URL moved, a malformed token):
+        // start over with a full read rather than fail the plan.
+        if (!isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
+        return fullRead(state.deltaLink, opts);
       }
-      // Instances kept racing: fall back to a plain full read, which is always right.
-      return inner.read(opts);
+      // Another tenant behind the same company (re-linked), or another instance moved the
+      // mirror on meanwhile: a full read is always right.
+      if (state.tenantId && state.tenantId.toLowerCase() !== delta.tenantId.toLowerCase()) {
+        await mirror.reset(companyId);
+        return fullRead(null, opts);
+      }
+      if (!(await mirror.apply(companyId, state.deltaLink, delta, now))) return inner.read(opts);
+      return mirror.snapshot(companyId, delta.tenantId);
     },
-    readDelta: inner.readDelta.bind(inner),
   };
 }

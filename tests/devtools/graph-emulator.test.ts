@@ -137,6 +137,15 @@ describe('Graph emulator', function () {
       assert.equal(askedBody.value.length, 450);
       assert.ok(askedBody['@odata.deltaLink']);
       assert.equal(asked.headers.get('preference-applied'), 'odata.maxpagesize=999');
+      // $deltatoken=latest: no users, a link that starts now.
+      const latest = (await (await fetch(`${big.baseUrl}/users/delta?$select=id&$deltatoken=latest`, { headers: { authorization: 'Bearer t' } })).json()) as {
+        value: unknown[];
+        '@odata.deltaLink': string;
+      };
+      assert.deepEqual(latest.value, []);
+      big.addUser({ id: id(5000), userPrincipalName: 'late@contoso.com' });
+      const after = (await (await fetch(latest['@odata.deltaLink'], { headers: { authorization: 'Bearer t' } })).json()) as { value: { id: string }[] };
+      assert.deepEqual(after.value.map((u) => u.id), [id(5000)]);
     } finally {
       await big.close();
     }

@@ -1,5 +1,6 @@
 /** B7: incremental directory reads through Graph delta and the directory mirror, on every engine. */
 import assert from 'node:assert/strict';
+import { AppError } from '../../src/domain/errors.ts';
 import type { DirectoryUser } from '../../src/domain/types.ts';
 import { startGraphEmulator, type GraphEmulator, type GraphUser } from '../../src/devtools/graph-emulator.ts';
 import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts';
@@ -55,7 +56,10 @@ for (const engine of engines()) {
     let now = new Date('2026-11-24T00:00:00Z');
     const graph = () => createGraphDirectoryReader({ graphBaseUrl: emu.baseUrl, tokenProvider: staticTokenProvider('t') });
     const reader = () => incrementalReader(store.db, companyId, graph(), { clock: () => now });
-    const deltaRequests = () => emu.requestLog.filter((r) => r.url.startsWith('/v1.0/users/delta'));
+    const since = (n: number) => emu.requestLog.slice(n).map((r) => r.url);
+    const isFullRead = (u: string) => u.startsWith('/v1.0/users?');
+    const isLatest = (u: string) => u.startsWith('/v1.0/users/delta?') && u.includes('$deltatoken=latest');
+    const isDeltaRound = (u: string) => u.startsWith('/v1.0/users/delta?') && !u.includes('$deltatoken=latest');
 
     before(async () => {
       store = await engine.open();
@@ -72,15 +76,19 @@ for (const engine of engines()) {
       const first = await reader().read();
       assert.equal(first.users.length, 4);
       assert.equal(first.tenantId, TENANT);
-      assert.ok(deltaRequests().every((r) => !r.url.includes('deltatoken')), 'the first round is a full one');
+      const firstUrls = since(0);
+      assert.ok(firstUrls.some(isFullRead), 'the first read is the full GET /users of DESIGN §2');
+      assert.ok(firstUrls.some(isLatest), 'with a delta link taken just before it');
+      assert.ok(!firstUrls.some(isDeltaRound));
 
       emu.updateUser(gid(2), { displayName: 'User 2 renamed' });
       emu.removeUser(gid(3));
       emu.addUser(gu(5));
       const seen = emu.requestLog.length;
       const second = await reader().read();
-      const later = emu.requestLog.slice(seen);
-      assert.ok(later.some((r) => r.url.includes('$deltatoken=')), 'continued from the stored delta link');
+      const later = since(seen);
+      assert.ok(later.some(isDeltaRound), 'continued from the stored delta link');
+      assert.ok(!later.some(isFullRead), 'only what changed is read');
       assert.deepEqual(second.users.map((u) => u.id).sort(), [gid(1), gid(2), gid(4), gid(5)]);
       assert.equal(second.users.find((u) => u.id === gid(2))!.displayName, 'User 2 renamed');
     });
@@ -102,14 +110,29 @@ for (const engine of engines()) {
       now = new Date(now.getTime() + 25 * 60 * 60 * 1000);
       let seen = emu.requestLog.length;
       await reader().read();
-      assert.ok(emu.requestLog.slice(seen).every((r) => !r.url.includes('deltatoken')), 'daily full resync');
+      assert.ok(since(seen).some(isFullRead), 'daily full read');
+      assert.ok(!since(seen).some(isDeltaRound));
       await store.db.query(`update sync_state set delta_link = 'http://127.0.0.1:1/v1.0/users/delta?$deltatoken=old' where company_id = $1`, [companyId]);
       seen = emu.requestLog.length;
       const snap = await reader().read();
       assert.equal(snap.users.length, 3);
-      assert.ok(emu.requestLog.slice(seen).some((r) => r.url.startsWith('/v1.0/users/delta?$select')), 'started over');
+      assert.ok(since(seen).some(isFullRead), 'started over with a full read');
       const state = await new DirectoryMirror(store.db).state(companyId);
       assert.ok(state.deltaLink?.startsWith(emu.baseUrl));
+    });
+
+    it('a Graph without delta support still gets full reads', async () => {
+      const plainGraph = graph();
+      const noDelta = {
+        ...plainGraph,
+        latestDeltaLink: async (): Promise<string> => {
+          throw new AppError('DIRECTORY_UNAVAILABLE', 'no delta');
+        },
+      };
+      await new DirectoryMirror(store.db).reset(companyId);
+      const snap = await incrementalReader(store.db, companyId, noDelta, { clock: () => now }).read();
+      assert.equal(snap.users.length, 3);
+      assert.equal((await new DirectoryMirror(store.db).state(companyId)).deltaLink, null);
     });
   });
 }

@@ -92,8 +92,8 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       ]);
       // The on-behalf-of exchange and the Graph read really happened.
       assert.ok(h.tokens.requestLog.some((r) => r.method === 'POST' && r.url.endsWith('/oauth2/v2.0/token')));
-      // The first read of a company is a full Graph delta round (B7).
-      assert.ok(h.graph.requestLog.some((r) => r.url.startsWith('/v1.0/users/delta?')));
+      // The first read of a company is the full /users read (DESIGN §2), after a delta link for next time (B7).
+      assert.ok(h.graph.requestLog.some((r) => r.url.startsWith('/v1.0/users?')));
       // The progress message was replaced by what was read.
       const progress = await h.connector.waitFor((c) => c.method === 'PUT' && /Read 200 users/.test(c.activity.text ?? ''));
       assert.ok(progress);
