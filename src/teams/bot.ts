@@ -584,8 +584,8 @@ export class TeamsBot {
 
   /**
    * B7: a plan the schedule made is posted for approval in the conversation where the company's
-   * last plan card went (the administrators' chat). Returns false when the bot has never been used
-   * there: the plan then waits in the tab.
+   * last plan card went (the administrators' chat). Returns false when the company has never had a
+   * plan card: the plan is then only recorded (GET …/sync/plans) and a warning is logged.
    */
   async postScheduledPlan(plan: StoredPlan): Promise<boolean> {
     const last = await this.teamsStore.latestPlanCard(plan.companyId);
