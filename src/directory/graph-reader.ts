@@ -302,16 +302,6 @@ export interface GraphRequester {
   getTenantId(options?: { signal?: AbortSignal }): Promise<string>;
 }
 
-class GraphStatusError extends Error {
-  constructor(
-    readonly status: number,
-    readonly graphCode: string | null,
-    readonly graphMessage: string | null,
-  ) {
-    super(`Graph answered ${status}`);
-  }
-}
-
 const PageSchema = z
   .object({
     value: z.array(z.unknown()),

@@ -20,7 +20,6 @@ import {
   type PlanErrorCode,
   type PlanIssue,
   type PlanWarningCode,
-  type Role,
   type SafetyUser,
   type SkipReason,
   type SkippedUser,

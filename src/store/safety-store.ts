@@ -29,7 +29,6 @@ import {
   toDepartment,
   toSettings,
   toUser,
-  translateDbError,
   USER_SELECT,
   type CompanyRow,
   type DepartmentRow,
@@ -667,4 +666,3 @@ async function setRoles(sql: Sql, companyId: string, userId: string, roles: Role
   );
 }
 
-export { translateDbError };

@@ -8,7 +8,7 @@ import type { Run } from '../domain/types.ts';
 import { acquireImportLock, startRun } from './applier.ts';
 import type { Db, Sql } from './database.ts';
 import { iso, toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
-import { listUsers, logChange, restoreData, toRun, userDoc } from './safety-store.ts';
+import { logChange, restoreData, toRun, userDoc } from './safety-store.ts';
 
 export interface UndoInputs {
   runId: string;
@@ -239,4 +239,3 @@ async function setExactMemberships(tx: Sql, cid: string, userId: string, deps: {
   );
 }
 
-export { listUsers };
