@@ -1,5 +1,6 @@
 /** A planner input of n Entra users against n service users, with every link rule and a tenth deleted. */
 import type { CompanySnapshot, DirectorySnapshot, DirectoryUser, SafetyUser } from '../src/domain/types.ts';
+import { svcUser } from '../tests/domain/builders.ts';
 
 export function bigPlannerInput(n: number): { directory: DirectorySnapshot; service: CompanySnapshot } {
   const entra: DirectoryUser[] = [];
@@ -16,23 +17,8 @@ export function bigPlannerInput(n: number): { directory: DirectorySnapshot; serv
       identityIssuers: [],
     });
   }
-  const user = (i: number, p: Partial<SafetyUser>): SafetyUser => ({
-    id: `u${i}`,
-    loginName: `svc${i}@contoso.com`,
-    name: `Name ${i}`,
-    yomi: '',
-    email: null,
-    phone: null,
-    memo: '',
-    sortOrder: null,
-    departments: [],
-    roles: [],
-    entraObjectId: null,
-    status: 'active',
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    ...p,
-  });
+  const user = (i: number, p: Partial<SafetyUser>): SafetyUser =>
+    svcUser({ id: `u${i}`, loginName: `svc${i}@contoso.com`, name: `Name ${i}`, ...p });
   const users: SafetyUser[] = [];
   const a = Math.floor(n * 0.7);
   const b = Math.floor(n * 0.8);

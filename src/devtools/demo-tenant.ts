@@ -43,10 +43,11 @@
  *   usersToCreate 188 (200 read − 7 skipped − 5 linked), usersToUpdate 4 (佐藤, 鈴木, Megan, Diego),
  *   usersUnchanged 1 (Alex), usersToDelete 1 (退職 太郎),
  *   skipped {guest: 3, external: 1, disabledNew: 3, noUserPrincipalName: 0}; 194 users afterwards.
- *   The numbers are checked against the fixture by tests/devtools/demo-tenant.test.ts.
+ *   DEMO_FIRST_PLAN_SUMMARY below says the same; tests/devtools/demo-tenant.test.ts checks it
+ *   against the planner run on the fixture.
  */
 import { readFileSync } from 'node:fs';
-import type { DepartmentSource, Role } from '../domain/types.ts';
+import type { DepartmentSource, PlanSummary, Role } from '../domain/types.ts';
 import type { EmulatedTenant } from './graph-emulator.ts';
 import type { EmulatedEntraUser } from './token-emulator.ts';
 
@@ -58,6 +59,16 @@ export const DEMO_DOMAIN = 'contoso.onmicrosoft.com';
 export function demoObjectId(n: number): string {
   return `00000000-0000-0000-0000-${String(n).padStart(13, '0')}`;
 }
+
+/** What the demo company's first plan shows (the scenario above). */
+export const DEMO_FIRST_PLAN_SUMMARY: Readonly<PlanSummary> = Object.freeze({
+  usersToCreate: 188,
+  usersToUpdate: 4,
+  usersToDelete: 1,
+  usersUnchanged: 1,
+  departmentsToCreate: 11,
+  skipped: Object.freeze({ guest: 3, external: 1, disabledNew: 3, noUserPrincipalName: 0 }),
+});
 
 /** Alex Wilber: Cloud Application Administrator in Entra, systemAdmin in the service. */
 export const DEMO_ADMIN_OBJECT_ID = '00000000-0000-0000-0000-0000000000020';

@@ -72,37 +72,33 @@ export function staticTokenProvider(token: string): TokenProvider {
 // ---------------------------------------------------------------- msal
 
 export function clientCredentialsTokenProvider(options: ConfidentialClientOptions): TokenProvider {
-  const resolved = resolveAuthority(options);
-  const scopes = options.scopes ?? [GRAPH_DEFAULT_SCOPE];
-  return {
-    async getToken(opts) {
-      throwIfAborted(opts?.signal);
-      const app = confidentialClient(options, resolved);
-      const result = await withSignal(app.acquireTokenByClientCredential({ scopes }), opts?.signal).catch((e: unknown) => {
-        if (opts?.signal?.aborted) throw e;
-        throw mapMsalError(e, options, resolved, 'client credentials');
-      });
-      return accessTokenOf(result, 'client credentials');
-    },
-  };
+  return msalTokenProvider(options, 'client credentials', (app, scopes) => app.acquireTokenByClientCredential({ scopes }));
 }
 
 export function onBehalfOfTokenProvider(options: OnBehalfOfOptions): TokenProvider {
   if (!options.userAssertion) throw new AppError('TOKEN_UNAVAILABLE', 'No user token to exchange (on-behalf-of)');
+  return msalTokenProvider(options, 'on-behalf-of', (app, scopes) =>
+    app.acquireTokenOnBehalfOf({ oboAssertion: options.userAssertion, scopes }),
+  );
+}
+
+/** One msal flow as a TokenProvider: the cached client, abort handling and error mapping are shared. */
+function msalTokenProvider(
+  options: ConfidentialClientOptions,
+  flow: string,
+  acquire: (app: ConfidentialClientApplication, scopes: string[]) => Promise<AuthenticationResult | null>,
+): TokenProvider {
   const resolved = resolveAuthority(options);
   const scopes = options.scopes ?? [GRAPH_DEFAULT_SCOPE];
   return {
     async getToken(opts) {
       throwIfAborted(opts?.signal);
       const app = confidentialClient(options, resolved);
-      const result = await withSignal(
-        app.acquireTokenOnBehalfOf({ oboAssertion: options.userAssertion, scopes }),
-        opts?.signal,
-      ).catch((e: unknown) => {
+      const result = await withSignal(acquire(app, scopes), opts?.signal).catch((e: unknown) => {
         if (opts?.signal?.aborted) throw e;
-        throw mapMsalError(e, options, resolved, 'on-behalf-of');
+        throw mapMsalError(e, options, resolved, flow);
       });
-      return accessTokenOf(result, 'on-behalf-of');
+      return accessTokenOf(result, flow);
     },
   };
 }
