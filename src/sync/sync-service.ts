@@ -72,7 +72,7 @@ export class SyncService {
     // The snapshot is taken before the directory read: a service change made during the
     // read bumps the data version and makes the plan stale instead of silently lost (B3).
     const snapshot = await this.store.snapshot(companyId);
-    const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader) : reader;
+    const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader, { clock: this.clock }) : reader;
     const directory = await source.read({ signal: request.signal, onProgress: request.onProgress });
     const body = planImport(directory, snapshot);
     if (snapshot.company.entraTenantId === null) {
