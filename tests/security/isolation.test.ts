@@ -131,7 +131,7 @@ describe('isolation between companies over every route (issue 7)', function () {
   for (const row of rows) {
     it(`${row.edge} ${row.method} ${row.path({ companyB: ':cidB', userB: ':uidB', deptB: ':didB', planB: ':pidB', scimTokenB: ':tokenB' })}: not found for company A, company B unchanged`, async () => {
       const before = await fingerprintB();
-      const auth = row.edge === 'admin' ? {} : { authorization: `Bearer ${row.edge === 'tab' ? adminToken : scimTokenA}` };
+      const auth: Record<string, string> = row.edge === 'admin' ? {} : { authorization: `Bearer ${row.edge === 'tab' ? adminToken : scimTokenA}` };
       const res = await t.call<{ error?: { code?: string }; status?: string }>(row.method, row.path(ids), row.body?.(ids), auth);
       assert.ok(res.status === 404 || (row.edge === 'admin' && row.method === 'POST' && res.status === 400), `answered ${res.status}: ${JSON.stringify(res.body)}`);
       assert.equal(await fingerprintB(), before, 'company B is unchanged');
