@@ -943,7 +943,9 @@ function filterIdsFrom(url: URL): string[] | null {
 
 function valueOf(user: GraphUser, p: UserProperty): unknown {
   const v = (user as unknown as Record<string, unknown>)[p];
-  return v === undefined || v === null ? (COLLECTION_PROPERTIES.has(p) ? [] : null) : structuredClone(v);
+  if (v === undefined || v === null) return COLLECTION_PROPERTIES.has(p) ? [] : null;
+  // Strings, numbers and booleans go out as they are; only arrays and objects are copied.
+  return typeof v === 'object' ? structuredClone(v) : v;
 }
 
 /** GET /users and /users/{id}: every selected property, null (or []) when unset, as Graph sends. */
