@@ -116,6 +116,8 @@ export interface GraphEmulatorOptions {
    * ever set, as Graph documents for directory objects; 'changed' only those changed in the round.
    */
   deltaProperties?: 'all' | 'changed';
+  /** How long a soft-deleted user stays restorable before it is purged (delta: reason "deleted"); default 30 days. */
+  softDeleteRetentionMs?: number;
 }
 
 export interface InjectedResponse {
@@ -135,7 +137,10 @@ export interface GraphEmulator {
   addUser(user: GraphUserInput): void;
   /** A property in the patch counts as set (a null clears it: a later delta sends it as null). */
   updateUser(id: string, patch: Partial<Omit<GraphUser, 'id'>>): void;
-  /** Graph's DELETE /users/{id}: a soft delete (restorable for 30 days); delta says @removed reason "changed". */
+  /**
+   * Graph's DELETE /users/{id}: a soft delete, restorable for 30 days (softDeleteRetentionMs, the emulator's
+   * clock); delta says @removed reason "changed", and "deleted" once purged.
+   */
   removeUser(id: string): void;
   /** Restores a soft-deleted user; delta sends it again as a user. */
   restoreUser(id: string): void;
@@ -293,6 +298,7 @@ const READ_ROLES = ['User.Read.All', 'User.ReadBasic.All', 'Directory.Read.All',
 /** Graph's limit on the ids of one `$filter=id eq … or id eq …` on delta. */
 const MAX_FILTER_IDS = 50;
 const SEVEN_DAYS_IN_MS = 7 * 24 * 60 * 60 * 1000;
+const THIRTY_DAYS_IN_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** Display names of well-known directory role templates (for /me/memberOf). */
 export const ROLE_TEMPLATE_NAMES: Record<string, string> = {
@@ -368,6 +374,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   const maxTokenAge = options.deltaTokenMaxAgeMs ?? SEVEN_DAYS_IN_MS;
   const expiredStatus = options.expiredDeltaTokenStatus ?? 410;
   const changedOnly = options.deltaProperties === 'changed';
+  const softDeleteRetention = options.softDeleteRetentionMs ?? THIRTY_DAYS_IN_MS;
   const instance = randomUUID().slice(0, 8);
   let generation = 0;
   // Without a preference Graph sends delta pages of about 200; it allows up to 999 when asked.
@@ -376,8 +383,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   let version = 0;
   /** Present users by key (lower-case object id). */
   const users = new Map<string, StoredUser>();
-  /** Soft-deleted users (Graph's deleted items), restorable. */
+  /** Soft-deleted users (Graph's deleted items), restorable, in deletion order, with when they were deleted. */
   const softDeleted = new Map<string, StoredUser>();
+  const deletedAt = new Map<string, number>();
   /** The keys of present users, sorted: GET /users pages by binary search. */
   let order: string[] = [];
   /** Lower-case userPrincipalName -> key. */
@@ -461,8 +469,21 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     return stored;
   }
 
+  /** Graph purges a soft-deleted user after 30 days: from then on delta says reason "deleted". O(purged). */
+  function purgeExpired(): void {
+    const now = clock().getTime();
+    for (const [k, at] of deletedAt) {
+      if (now - at <= softDeleteRetention) break;
+      const stored = softDeleted.get(k)!;
+      softDeleted.delete(k);
+      deletedAt.delete(k);
+      record(k, { reason: 'deleted', id: stored.user.id });
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (options.latencyMs && options.latencyMs > 0) await sleep(options.latencyMs);
+    purgeExpired();
     const url = new URL(req.url ?? '/', origin);
     if (!url.pathname.startsWith('/v1.0/') && url.pathname !== '/v1.0') {
       throw new GraphHttpError(400, 'BadRequest', `Invalid version: ${url.pathname.split('/')[1] ?? ''}`);
@@ -734,6 +755,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       if (users.has(k)) throw new Error(`graph emulator: user ${user.id} already exists`);
       // Re-adding a soft-deleted id replaces it (a test convenience; Graph would restore it instead).
       softDeleted.delete(k);
+      deletedAt.delete(k);
       const v = record(k);
       const complete = completeGraphUser(user);
       users.set(k, { user: complete, version: v, setAt: initiallySet(complete, v) });
@@ -757,6 +779,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       const stored = takeOut(k);
       if (!stored) throw new Error(`graph emulator: no user ${id}`);
       softDeleted.set(k, stored);
+      deletedAt.set(k, clock().getTime());
       record(k, { reason: 'changed', id: stored.user.id });
     },
     restoreUser(id) {
@@ -764,6 +787,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       const stored = softDeleted.get(k);
       if (!stored) throw new Error(`graph emulator: no soft-deleted user ${id}`);
       softDeleted.delete(k);
+      deletedAt.delete(k);
       const v = record(k);
       users.set(k, { ...stored, version: v });
       insertOrdered(k);
@@ -774,6 +798,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       const stored = takeOut(k) ?? softDeleted.get(k);
       if (!stored) throw new Error(`graph emulator: no user ${id}`);
       softDeleted.delete(k);
+      deletedAt.delete(k);
       record(k, { reason: 'deleted', id: stored.user.id });
     },
     expireDeltaTokens() {

@@ -282,6 +282,25 @@ describe('Graph emulator', function () {
     }
   });
 
+  it('a soft-deleted user is purged after 30 days: the next delta round says reason deleted', async () => {
+    let now = new Date('2026-12-01T00:00:00Z');
+    const e = await small({ clock: () => now, deltaTokenMaxAgeMs: 90 * 24 * 3600_000 });
+    try {
+      const first = await deltaRound(`${e.baseUrl}/users/delta?$select=id`);
+      e.removeUser(id(2));
+      const second = await deltaRound(first.deltaLink);
+      assert.deepEqual(second.items, [{ '@odata.type': '#microsoft.graph.user', id: id(2), '@removed': { reason: 'changed' } }]);
+      now = new Date(now.getTime() + 29 * 24 * 3600_000);
+      const third = await deltaRound(second.deltaLink);
+      assert.deepEqual(third.items, []);
+      now = new Date(now.getTime() + 2 * 24 * 3600_000);
+      assert.deepEqual((await deltaRound(third.deltaLink)).items, [{ '@odata.type': '#microsoft.graph.user', id: id(2), '@removed': { reason: 'deleted' } }]);
+      assert.throws(() => e.restoreUser(id(2)), /no soft-deleted user/);
+    } finally {
+      await e.close();
+    }
+  });
+
   it('defect: delta tokens never expired; an old token (or after expireDeltaTokens) answers 410 syncStateNotFound', async () => {
     let now = new Date('2026-12-01T00:00:00Z');
     const e = await small({ clock: () => now, deltaPageSize: 2 });
