@@ -22,7 +22,7 @@
  *                                       the updated properties"). $filter=id eq '…' (or-ed, up to 50 ids)
  *                                       tracks those users only. $deltatoken=latest: a link that starts now.
  *                                       Page size: 200, or Prefer: odata.maxpagesize up to deltaPageSize.
- *                                       Delta and skip tokens expire after deltaTokenMaxAgeMs (Graph: 7 days
+ *                                       Delta and skip tokens expire after deltaTokenMaxAgeInMs (Graph: 7 days
  *                                       for directory objects), after expireDeltaTokens(), and when another
  *                                       emulator instance issued them: 410 Gone, code syncStateNotFound.
  *   GET /users/{id | userPrincipalName}
@@ -105,7 +105,7 @@ export interface GraphEmulatorOptions {
   /** The emulator's clock (token ages, error dates); default the wall clock. */
   clock?: () => Date;
   /** A delta or skip token older than this answers 410 syncStateNotFound (default 7 days, as Graph for directory objects). */
-  deltaTokenMaxAgeMs?: number;
+  deltaTokenMaxAgeInMs?: number;
   /**
    * The status of an expired token's answer: 410 Gone (default) or 400 BadRequest (what Microsoft's 2020
    * note on directory delta tokens reports); the code is syncStateNotFound either way.
@@ -117,7 +117,7 @@ export interface GraphEmulatorOptions {
    */
   deltaProperties?: 'all' | 'changed';
   /** How long a soft-deleted user stays restorable before it is purged (delta: reason "deleted"); default 30 days. */
-  softDeleteRetentionMs?: number;
+  softDeleteRetentionInMs?: number;
 }
 
 export interface InjectedResponse {
@@ -138,7 +138,7 @@ export interface GraphEmulator {
   /** A property in the patch counts as set (a null clears it: a later delta sends it as null). */
   updateUser(id: string, patch: Partial<Omit<GraphUser, 'id'>>): void;
   /**
-   * Graph's DELETE /users/{id}: a soft delete, restorable for 30 days (softDeleteRetentionMs, the emulator's
+   * Graph's DELETE /users/{id}: a soft delete, restorable for 30 days (softDeleteRetentionInMs, the emulator's
    * clock); delta says @removed reason "changed", and "deleted" once purged.
    */
   removeUser(id: string): void;
@@ -371,10 +371,10 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   const tenantId = options.tenant.tenantId;
   const displayName = options.tenant.displayName;
   const clock = options.clock ?? (() => new Date());
-  const maxTokenAge = options.deltaTokenMaxAgeMs ?? SEVEN_DAYS_IN_MS;
+  const maxTokenAge = options.deltaTokenMaxAgeInMs ?? SEVEN_DAYS_IN_MS;
   const expiredStatus = options.expiredDeltaTokenStatus ?? 410;
   const changedOnly = options.deltaProperties === 'changed';
-  const softDeleteRetention = options.softDeleteRetentionMs ?? THIRTY_DAYS_IN_MS;
+  const softDeleteRetention = options.softDeleteRetentionInMs ?? THIRTY_DAYS_IN_MS;
   const instance = randomUUID().slice(0, 8);
   let generation = 0;
   // Without a preference Graph sends delta pages of about 200; it allows up to 999 when asked.
@@ -661,7 +661,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
     return c.v > state.s && c.v <= state.u && latest.get(c.key) === c.v && !(state.s === 0 && c.removed);
   }
 
-  /** The next page of the round: O(log log + page) (plus superseded entries, amortised by compaction). */
+  /** The next page of the round: a binary search, then the page (plus superseded entries, bounded by compaction). */
   function round(state: Omit<DeltaState, 't' | 'e' | 'g'>, pageSize: number): { page: Change[]; more: boolean } {
     const page: Change[] = [];
     for (let i = firstAfter(log, Math.max(state.s, state.a)); i < log.length; i++) {

@@ -284,7 +284,7 @@ describe('Graph emulator', function () {
 
   it('a soft-deleted user is purged after 30 days: the next delta round says reason deleted', async () => {
     let now = new Date('2026-12-01T00:00:00Z');
-    const e = await small({ clock: () => now, deltaTokenMaxAgeMs: 90 * 24 * 3600_000 });
+    const e = await small({ clock: () => now, deltaTokenMaxAgeInMs: 90 * 24 * 3600_000 });
     try {
       const first = await deltaRound(`${e.baseUrl}/users/delta?$select=id`);
       e.removeUser(id(2));
