@@ -458,6 +458,11 @@ function parsePage(body: unknown, link: string): Page {
   return parsed.data;
 }
 
+/** Graph's error codes for a delta token it no longer knows: the client must start a full round. */
+function isResyncCode(code: unknown): boolean {
+  return typeof code === 'string' && /^(syncStateNotFound|syncStateInvalid|resyncRequired)$/i.test(code);
+}
+
 function nextLinkOf(page: Page, seen: Set<string>): string | undefined {
   const next = page['@odata.nextLink'];
   if (!next) return undefined;
@@ -635,8 +640,9 @@ export function createGraphDirectoryReader(
       try {
         body = await graph.getJson(link, opts);
       } catch (e) {
-        // 410 Gone: the delta token expired (or Graph wants a resync): start a full round.
-        if (!full && isAppError(e) && e.details.status === 410) {
+        // 410 Gone, or 400 syncStateNotFound (what Microsoft reports for expired directory delta
+        // tokens): the delta token expired (or Graph wants a resync): start a full round.
+        if (!full && isAppError(e) && (e.details.status === 410 || (e.details.status === 400 && isResyncCode(e.details.graphCode)))) {
           full = true;
           link = initial;
           changes = new Map();

@@ -271,6 +271,60 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
     assert.equal(again.users.length, 2);
   });
 
+  it('delta: an expired delta link (the emulator answers 410 syncStateNotFound after 7 days) starts a full round', async () => {
+    let now = new Date('2026-12-01T00:00:00Z');
+    emu = await startGraphEmulator({ tenant: tenant([user(1), user(2), user(3)]), clock: () => now });
+    const r = reader();
+    const first = await r.readDelta(null);
+    emu.updateUser(id(2), { department: 'Support' });
+    emu.removeUser(id(3));
+    now = new Date(now.getTime() + 8 * 24 * 3600_000);
+    const seen = emu.requestLog.length;
+    const again = await r.readDelta(first.deltaLink);
+    assert.equal(again.full, true);
+    assert.deepEqual(again.users.map((u) => u.id).sort(), [id(1), id(2)]);
+    assert.equal(again.users.find((u) => u.id === id(2))!.department, 'Support');
+    assert.deepEqual(again.removedIds, [], 'a full round names no removals: the absent are gone');
+    const urls = emu.requestLog.slice(seen).map((q) => q.url).filter((u) => u.startsWith('/v1.0/users/delta'));
+    assert.ok(urls[0]!.includes('$deltatoken='), 'the old link was tried first');
+    assert.ok(!urls[1]!.includes('$deltatoken=') && !urls[1]!.includes('$skiptoken='), 'then a new initial round');
+    // The new link works.
+    assert.equal((await r.readDelta(again.deltaLink)).full, false);
+  });
+
+  it("defect: an expired delta token answered 400 syncStateNotFound (as Microsoft's note on directory tokens says) failed the read; it starts a full round", async () => {
+    emu = await startGraphEmulator({ tenant: tenant([user(1), user(2)]), expiredDeltaTokenStatus: 400 });
+    const r = reader();
+    const first = await r.readDelta(null);
+    emu.expireDeltaTokens();
+    const again = await r.readDelta(first.deltaLink);
+    assert.equal(again.full, true);
+    assert.equal(again.users.length, 2);
+  });
+
+  it('delta: a property never set is absent from the answer and read as null; only what was sent counts as present; @removed deleted is a removal', async () => {
+    emu = await startGraphEmulator({
+      tenant: tenant([user(1), { id: id(2), userPrincipalName: 'bare@contoso.com' }, user(3), user(4)]),
+    });
+    const r = reader();
+    const first = await r.readDelta(null);
+    const bare = first.users.find((u) => u.id === id(2))!;
+    assert.deepEqual([bare.displayName, bare.mail, bare.department, bare.businessPhones, bare.accountEnabled], [null, null, null, [], true]);
+    assert.deepEqual(
+      [...first.presentFields.get(id(2))!].sort(),
+      ['accountEnabled', 'id', 'identityIssuers', 'userPrincipalName', 'userType'],
+      'never-set displayName, mail, department, businessPhones were not sent',
+    );
+    emu.updateUser(id(2), { department: '総務部' });
+    emu.removeUser(id(3));
+    emu.permanentlyDeleteUser(id(4));
+    const changed = await r.readDelta(first.deltaLink);
+    assert.equal(changed.users.find((u) => u.id === id(2))!.department, '総務部');
+    assert.ok(changed.presentFields.get(id(2))!.includes('department'));
+    assert.ok(!changed.presentFields.get(id(2))!.includes('mail'));
+    assert.deepEqual(changed.removedIds.sort(), [id(3), id(4)]);
+  });
+
   it('normaliseGraphUser rejects what is not a user', () => {
     assert.throws(() => normaliseGraphUser({ id: '' }));
     assert.throws(() => normaliseGraphUser({ id: 'x', identities: 'ExternalAzureAD' }));

@@ -121,6 +121,27 @@ for (const engine of engines()) {
       assert.ok(state.deltaLink?.startsWith(emu.baseUrl));
     });
 
+    it('an expired delta link (Graph answers 410 syncStateNotFound) starts over with a full read of the whole directory', async () => {
+      // The mirror holds a link from the previous reads; Graph has since forgotten it.
+      await reader().read();
+      emu.expireDeltaTokens();
+      emu.updateUser(gid(1), { displayName: 'User 1 after expiry' });
+      const seen = emu.requestLog.length;
+      const snap = await reader().read();
+      const urls = since(seen);
+      assert.ok(urls.some((u) => isDeltaRound(u) && u.includes('$deltatoken=')), 'the stored link was tried');
+      assert.ok(urls.some((u) => isDeltaRound(u) && !u.includes('$deltatoken=') && !u.includes('$skiptoken=')), 'then a full round');
+      assert.deepEqual(snap.users.map((u) => u.id).sort(), [gid(1), gid(2), gid(5)]);
+      assert.equal(snap.users.find((u) => u.id === gid(1))!.displayName, 'User 1 after expiry');
+      // The mirror now holds a link Graph follows again: the next read is incremental.
+      const state = await new DirectoryMirror(store.db).state(companyId);
+      const next = emu.requestLog.length;
+      assert.ok(state.deltaLink);
+      await reader().read();
+      assert.ok(!since(next).some(isFullRead));
+      assert.ok(since(next).some((u) => isDeltaRound(u) && u.includes('$deltatoken=')));
+    });
+
     it('a Graph without delta support still gets full reads', async () => {
       const plainGraph = graph();
       const noDelta = {
