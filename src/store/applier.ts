@@ -77,7 +77,8 @@ interface CompanyLockRow {
 /**
  * The one gate every apply (import or undo) passes inside its transaction, in this order:
  * 1. the plan's row is locked, so concurrent applies of one plan queue here (defect 7): the first
- *    applies, every later one finds it applied and answers with the first run;
+ *    applies, every later one finds it applied and answers with the first run; a plan settled
+ *    already (cancelled, expired, stale) is refused by its own code;
  * 2. the company's import lock (B4) refuses a different import running meanwhile;
  * 3. the company row is locked and the plan assessed (assessPlan) against its data version now.
  * A plan that became expired or stale throws PlanSettled: the caller records it after the rollback.
@@ -96,6 +97,8 @@ export async function enterApply(
     const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [current.run_id]);
     if (row) return { appliedRun: toRun(row) };
   }
+  // A plan settled already (cancelled, expired, stale) is refused by its own code, even while another import runs.
+  if (current.status !== 'pending') throw refusalOf(current.status);
   await acquireImportLock(tx, plan.companyId);
   const [company] = await tx.query<CompanyLockRow>(
     'select data_version, entra_tenant_id, root_department_id, initial_password_hash from companies where id = $1 for update',
@@ -106,13 +109,14 @@ export async function enterApply(
     { status: current.status, expiresAt: plan.expiresAt, baseDataVersion: plan.baseDataVersion },
     { now, dataVersion: Number(company.data_version) },
   );
-  if (status === 'expired' || status === 'stale') {
-    if (current.status === 'pending') throw new PlanSettled(status);
-  }
-  const refusal = planRefusal(status);
-  if (refusal) throw new AppError(refusal.code, refusal.message);
-  if (status !== 'pending') throw new AppError('CONFLICT', `This plan is ${status}.`);
+  if (status === 'expired' || status === 'stale') throw new PlanSettled(status);
+  if (status !== 'pending') throw refusalOf(status);
   return { company, appliedRun: null };
+}
+
+function refusalOf(status: PlanStatus): AppError {
+  const refusal = planRefusal(status);
+  return refusal ? new AppError(refusal.code, refusal.message) : new AppError('CONFLICT', `This plan is ${status}; it cannot be applied.`);
 }
 
 /** Records a plan that the gate found expired or stale, after its transaction rolled back. */
