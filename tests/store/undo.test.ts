@@ -75,7 +75,7 @@ for (const engine of engines()) {
 
     it('an undo plan is its own kind, assessed like an import plan: expired, stale and cancelled previews are refused by their own code and recorded', async () => {
       await importOnce([du(1), du(2), du(3), du(6)]);
-      let now = new Date();
+      let now = new Date('2026-11-24T09:00:00Z');
       const timed = new SyncService(store, { clock: () => now });
       const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : String(e)));
 
