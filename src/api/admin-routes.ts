@@ -167,7 +167,7 @@ export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
     res.send(200, await store.listPlans(param(req, 'cid')));
   }));
   server.get(`${base}/companies/:cid/sync/plans/:pid`, h(async (req, res) => {
-    res.send(200, await sync.getPlan(param(req, 'cid'), param(req, 'pid')));
+    res.send(200, await sync.readPlan(param(req, 'cid'), param(req, 'pid')));
   }));
   server.post(`${base}/companies/:cid/sync/plans/:pid/apply`, h(async (req, res) => {
     const body = parse(ApplyBody, jsonBody(req));
@@ -178,7 +178,7 @@ export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
     res.send(200, run);
   }));
   server.post(`${base}/companies/:cid/sync/plans/:pid/cancel`, h(async (req, res) => {
-    res.send(200, await sync.cancel(param(req, 'cid'), param(req, 'pid'), actor()));
+    res.send(200, await sync.cancelPlan(param(req, 'cid'), param(req, 'pid'), actor()));
   }));
   server.post(`${base}/companies/:cid/sync/undo-plans`, h(async (req, res) => {
     const cid = param(req, 'cid');

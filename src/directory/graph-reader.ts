@@ -33,6 +33,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { decodeJwt } from 'jose';
 import { AppError, isAppError } from '../domain/errors.ts';
+import { assertLinkedTenant } from '../domain/tenant.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
 import type { TokenProvider } from './tokens.ts';
 
@@ -47,6 +48,11 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Called after every page with the number of users read so far. */
   onProgress?: (usersRead: number) => void;
+  /**
+   * R3: the tenant the company is linked to. The reader proves that the credential's tenant is this
+   * one before any user is read, and refuses with TENANT_MISMATCH otherwise. Absent: any tenant.
+   */
+  expectedTenantId?: string;
 }
 
 export interface DirectoryDelta {
@@ -72,6 +78,8 @@ export interface DirectoryDelta {
 
 export interface DirectoryReader {
   read(options?: ReadOptions): Promise<DirectorySnapshot>;
+  /** The credential's tenant (`GET /organization`, else the token's `tid`), without reading any user. */
+  tenantId?(options?: ReadOptions): Promise<string>;
   readDelta?(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta>;
   latestDeltaLink?(options?: ReadOptions): Promise<string>;
 }
@@ -602,6 +610,7 @@ function normaliseOrFail(raw: unknown, index: number, link: string): DirectoryUs
 export function createGraphDirectoryReader(
   options: GraphDirectoryReaderOptions,
 ): DirectoryReader & {
+  tenantId(options?: ReadOptions): Promise<string>;
   readDelta(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta>;
   latestDeltaLink(options?: ReadOptions): Promise<string>;
 } {
@@ -609,8 +618,15 @@ export function createGraphDirectoryReader(
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new RangeError('pageSize must be an integer from 1 to 999');
   const graph = createGraphRequester(options);
 
-  async function read(opts: ReadOptions = {}): Promise<DirectorySnapshot> {
+  /** The credential's tenant, held to the expected one (R3) before the caller reads any user. */
+  async function provenTenantId(opts: ReadOptions = {}): Promise<string> {
     const tenantId = await graph.getTenantId(opts);
+    if (opts.expectedTenantId !== undefined) assertLinkedTenant(opts.expectedTenantId, tenantId);
+    return tenantId;
+  }
+
+  async function read(opts: ReadOptions = {}): Promise<DirectorySnapshot> {
+    const tenantId = await provenTenantId(opts);
     const users = new Map<string, DirectoryUser>();
     const seen = new Set<string>();
     let link: string | undefined = `/users?$select=${USER_SELECT}&$top=${pageSize}`;
@@ -628,7 +644,7 @@ export function createGraphDirectoryReader(
   }
 
   async function readDelta(deltaLink: string | null, opts: ReadOptions = {}): Promise<DirectoryDelta> {
-    const tenantId = await graph.getTenantId(opts);
+    const tenantId = await provenTenantId(opts);
     const initial = `/users/delta?$select=${USER_SELECT}`;
     let full = deltaLink === null;
     let link: string | undefined = deltaLink ?? initial;
@@ -689,6 +705,7 @@ export function createGraphDirectoryReader(
    * before a full `/users` read, it lets the next read fetch only what changed since.
    */
   async function latestDeltaLink(opts: ReadOptions = {}): Promise<string> {
+    if (opts.expectedTenantId !== undefined) await provenTenantId(opts);
     const link = `/users/delta?$select=${USER_SELECT}&$deltatoken=latest`;
     const page = parsePage(await graph.getJson(link, opts), link);
     const deltaLink = page['@odata.deltaLink'];
@@ -696,5 +713,5 @@ export function createGraphDirectoryReader(
     return deltaLink;
   }
 
-  return { read, readDelta, latestDeltaLink };
+  return { read, readDelta, latestDeltaLink, tenantId: provenTenantId };
 }

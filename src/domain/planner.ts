@@ -6,6 +6,7 @@
  * error is computed so that the administrator sees them all at once.
  */
 import { classifyDirectoryUser, isBlank } from './classify.ts';
+import { sameTenant } from './tenant.ts';
 import {
   ROLE_LABELS_EN,
   ENTRA_CONTAINER_DEPARTMENT,
@@ -95,7 +96,7 @@ export function planImport(directory: DirectorySnapshot, service: CompanySnapsho
       message: `This import links the company to the Entra tenant ${directory.tenantId}; later imports must come from the same tenant.`,
       tenantId: directory.tenantId,
     });
-  } else if (keyOf(companyTenant) !== keyOf(directory.tenantId)) {
+  } else if (!sameTenant(companyTenant, directory.tenantId)) {
     errors.push({
       code: 'TENANT_MISMATCH',
       message: `The company is linked to the Entra tenant ${companyTenant}, but the directory read belongs to the tenant ${directory.tenantId}.`,

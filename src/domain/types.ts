@@ -224,6 +224,11 @@ export interface PlanBody {
 }
 
 export interface Plan extends PlanBody {
+  /**
+   * Which kind of plan this is: an import (this type) or an undo (`UndoPlan` in undo.ts). Always
+   * written as 'import' by the sync service; plans stored before kinds existed have none.
+   */
+  kind?: 'import';
   id: string;
   companyId: string;
   status: PlanStatus;

@@ -4,7 +4,7 @@
  * created are removed, fields it changed restored, users it deleted restored.
  * Anything changed since by someone else is a conflict: undo is all or nothing.
  */
-import { UNDELETABLE_ROLES, type PlanIssue, type SafetyUser } from './types.ts';
+import { UNDELETABLE_ROLES, type PlanIssue, type PlanStatus, type SafetyUser } from './types.ts';
 
 export interface RecordedChange {
   entity: 'user' | 'department' | 'company';
@@ -29,6 +29,17 @@ export interface UndoPlanBody {
   };
   errors: PlanIssue<UndoErrorCode>[];
   warnings: PlanIssue<'USER_GONE'>[];
+}
+
+/** An undo plan as held for confirmation: its own kind of plan, assessed like an import plan (assessPlan). */
+export interface UndoPlan extends UndoPlanBody {
+  id: string;
+  companyId: string;
+  status: PlanStatus;
+  createdAt: string;
+  expiresAt: string;
+  requestedBy: string;
+  baseDataVersion: number;
 }
 
 const key = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
-import { ENTRA_CONTAINER_DEPARTMENT, type Run, type RunCounts } from '../domain/types.ts';
+import { assessPlan, planRefusal } from '../domain/plan-status.ts';
+import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import type { SafetyUser } from '../domain/types.ts';
@@ -53,46 +54,91 @@ export async function startRun(
 }
 
 /** Thrown inside the transaction; the caller records the plan's new status after the rollback. */
-class PlanSettled extends AppError {}
+class PlanSettled extends AppError {
+  constructor(readonly settledAs: 'expired' | 'stale') {
+    const refusal = planRefusal(settledAs)!;
+    super(refusal.code, refusal.message);
+  }
+}
+
+/**
+ * What the gate found: the plan applied already (its first run, to answer every later caller with),
+ * or a pending plan whose company row is now locked for the rest of the transaction.
+ */
+export type PlanGate = { appliedRun: Run } | { appliedRun: null; company: CompanyLockRow };
+
+interface CompanyLockRow {
+  data_version: string;
+  entra_tenant_id: string | null;
+  root_department_id: string;
+  initial_password_hash: string | null;
+}
+
+/**
+ * The one gate every apply (import or undo) passes inside its transaction, in this order:
+ * 1. the plan's row is locked, so concurrent applies of one plan queue here (defect 7): the first
+ *    applies, every later one finds it applied and answers with the first run; a plan settled
+ *    already (cancelled, expired, stale) is refused by its own code;
+ * 2. the company's import lock (B4) refuses a different import running meanwhile;
+ * 3. the company row is locked and the plan assessed (assessPlan) against its data version now.
+ * A plan that became expired or stale throws PlanSettled: the caller records it after the rollback.
+ */
+export async function enterApply(
+  tx: Sql,
+  plan: { id: string; companyId: string; expiresAt: string; baseDataVersion: number },
+  now: Date,
+): Promise<PlanGate> {
+  const [current] = await tx.query<{ status: PlanStatus; run_id: string | null }>(
+    'select status, run_id from plans where id = $1 and company_id = $2 for update',
+    [plan.id, plan.companyId],
+  );
+  if (!current) throw new AppError('NOT_FOUND', 'Plan not found.');
+  if (current.status === 'applied' && current.run_id) {
+    const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [current.run_id]);
+    if (row) return { appliedRun: toRun(row) };
+  }
+  // A plan settled already (cancelled, expired, stale) is refused by its own code, even while another import runs.
+  if (current.status !== 'pending') throw refusalOf(current.status);
+  await acquireImportLock(tx, plan.companyId);
+  const [company] = await tx.query<CompanyLockRow>(
+    'select data_version, entra_tenant_id, root_department_id, initial_password_hash from companies where id = $1 for update',
+    [plan.companyId],
+  );
+  if (!company) throw new AppError('NOT_FOUND', 'Company not found.');
+  const status = assessPlan(
+    { status: current.status, expiresAt: plan.expiresAt, baseDataVersion: plan.baseDataVersion },
+    { now, dataVersion: Number(company.data_version) },
+  );
+  if (status === 'expired' || status === 'stale') throw new PlanSettled(status);
+  if (status !== 'pending') throw refusalOf(status);
+  return { company, appliedRun: null };
+}
+
+function refusalOf(status: PlanStatus): AppError {
+  const refusal = planRefusal(status);
+  return refusal ? new AppError(refusal.code, refusal.message) : new AppError('CONFLICT', `This plan is ${status}; it cannot be applied.`);
+}
+
+/** Records a plan that the gate found expired or stale, after its transaction rolled back. */
+export async function settleAfterRollback(db: Db, planId: string, e: unknown): Promise<void> {
+  if (!(e instanceof PlanSettled)) return;
+  await db.query(`update plans set status = $2, status_changed_at = now() where id = $1 and status = 'pending'`, [
+    planId,
+    e.settledAs,
+  ]);
+}
 
 export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
   const now = options.now ?? new Date();
   try {
     return await db.transaction(async (tx) => {
-      await acquireImportLock(tx, plan.companyId);
-      const [current] = await tx.query<{ status: string; run_id: string | null }>(
-        'select status, run_id from plans where id = $1 for update',
-        [plan.id],
-      );
-      if (!current) throw new AppError('NOT_FOUND', 'Plan not found.');
-      if (current.status === 'applied' && current.run_id) {
-        const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [current.run_id]);
-        return { run: toRun(row!), alreadyApplied: true };
-      }
-      if (current.status === 'cancelled') throw new AppError('PLAN_CANCELLED', 'This plan was cancelled; plan again.');
-      if (current.status === 'expired') throw new AppError('PLAN_EXPIRED', 'This plan has expired; plan again.');
-      if (current.status === 'stale') {
-        throw new AppError('PLAN_STALE', 'The company data changed after this plan was made; plan again.');
-      }
+      const gate = await enterApply(tx, plan, now);
+      if (gate.appliedRun !== null) return { run: gate.appliedRun, alreadyApplied: true };
+      const { company } = gate;
       if (plan.errors.length > 0) {
         throw new AppError('PLAN_HAS_ERRORS', 'This plan has blocking errors and cannot be applied.', {
           errors: plan.errors.map((e) => e.code),
         });
-      }
-      if (now.getTime() > Date.parse(plan.expiresAt)) {
-        throw new PlanSettled('PLAN_EXPIRED', 'This plan has expired; plan again.');
-      }
-      const [company] = await tx.query<{
-        data_version: string;
-        entra_tenant_id: string | null;
-        root_department_id: string;
-        initial_password_hash: string | null;
-      }>('select data_version, entra_tenant_id, root_department_id, initial_password_hash from companies where id = $1 for update', [
-        plan.companyId,
-      ]);
-      if (!company) throw new AppError('NOT_FOUND', 'Company not found.');
-      if (Number(company.data_version) !== plan.baseDataVersion) {
-        throw new PlanSettled('PLAN_STALE', 'The company data changed after this plan was made; plan again.');
       }
       if (plan.requiresDeletionConfirmation && !options.confirmDeletions) {
         throw new AppError(
@@ -104,6 +150,7 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
       const runId = await startRun(tx, 'import', plan, options.confirmedBy);
       const counts = await writeChanges(tx, plan, company, runId, options.confirmedBy);
       if (company.entra_tenant_id === null) {
+        // The first import links the tenant it read (R3); the planner refused a tenant another company holds.
         await tx.query('update companies set entra_tenant_id = $2 where id = $1', [plan.companyId, plan.tenantId]);
       }
       const [run] = await tx.query<Parameters<typeof toRun>[0]>(
@@ -117,14 +164,7 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
       return { run: toRun(run!), alreadyApplied: false };
     });
   } catch (e) {
-    if (e instanceof PlanSettled) {
-      const status = e.code === 'PLAN_EXPIRED' ? 'expired' : 'stale';
-      await db.query(`update plans set status = $2, status_changed_at = now() where id = $1 and status = 'pending'`, [
-        plan.id,
-        status,
-      ]);
-      throw new AppError(e.code, e.message);
-    }
+    await settleAfterRollback(db, plan.id, e);
     if (e instanceof AppError) throw e;
     return translateDbError(e);
   }

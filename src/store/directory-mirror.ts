@@ -38,10 +38,12 @@ export class DirectoryMirror {
       await tx.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
       const [cur] = await tx.query<{ delta_link: string | null }>('select delta_link from sync_state where company_id = $1 for update', [companyId]);
       if ((cur?.delta_link ?? null) !== expectedLink) return false;
+      // A full round replaces the mirror, whatever tenant it held before.
       if (delta.full) await tx.query('delete from directory_mirror where company_id = $1', [companyId]);
       if (delta.removedIds.length > 0) {
-        await tx.query('delete from directory_mirror where company_id = $1 and entra_id = any($2::text[])', [
+        await tx.query('delete from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_id = any($3::text[])', [
           companyId,
+          delta.tenantId,
           delta.removedIds.map((id) => id.toLowerCase()),
         ]);
       }
@@ -51,17 +53,17 @@ export class DirectoryMirror {
           : new Map(
               (
                 await tx.query<{ entra_id: string; data: DirectoryUser }>(
-                  'select entra_id, data from directory_mirror where company_id = $1 and entra_id = any($2::text[])',
-                  [companyId, delta.users.map((u) => u.id.toLowerCase())],
+                  'select entra_id, data from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_id = any($3::text[])',
+                  [companyId, delta.tenantId, delta.users.map((u) => u.id.toLowerCase())],
                 )
               ).map((r) => [r.entra_id, r.data]),
             );
         const merged = delta.users.map((u) => mergeUser(existing.get(u.id.toLowerCase()), u, delta.full ? null : delta.presentFields.get(u.id)));
         await tx.query(
-          `insert into directory_mirror (company_id, entra_id, data)
-           select $1, v.id, v.data::jsonb from unnest($2::text[], $3::text[]) as v(id, data)
-           on conflict (company_id, entra_id) do update set data = excluded.data`,
-          [companyId, merged.map((u) => u.id.toLowerCase()), merged.map((u) => JSON.stringify(u))],
+          `insert into directory_mirror (company_id, tenant_key, entra_id, data)
+           select $1, lower($2), v.id, v.data::jsonb from unnest($3::text[], $4::text[]) as v(id, data)
+           on conflict (company_id, tenant_key, entra_id) do update set data = excluded.data`,
+          [companyId, delta.tenantId, merged.map((u) => u.id.toLowerCase()), merged.map((u) => JSON.stringify(u))],
         );
       }
       await tx.query(
@@ -74,8 +76,12 @@ export class DirectoryMirror {
     });
   }
 
+  /** The mirrored users of this tenant only (R3: the mirror is keyed by tenant). */
   async snapshot(companyId: string, tenantId: string): Promise<DirectorySnapshot> {
-    const rows = await this.db.query<{ data: DirectoryUser }>('select data from directory_mirror where company_id = $1 order by entra_id', [companyId]);
+    const rows = await this.db.query<{ data: DirectoryUser }>(
+      'select data from directory_mirror where company_id = $1 and tenant_key = lower($2) order by entra_id',
+      [companyId, tenantId],
+    );
     return { tenantId, users: rows.map((r) => r.data) };
   }
 

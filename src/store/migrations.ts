@@ -248,6 +248,39 @@ alter table sync_state add column mirror_tenant_id text;
 alter table sync_state add column mirror_full_at timestamptz;
 `,
   },
+  {
+    version: 5,
+    name: 'the data version covers every input of the planner',
+    sql: `
+-- B3: a plan is computed from the company's users and departments (migration 1's triggers) and
+-- from the company row itself: its plan (R1), user limit (R29), linked tenant (R3), initial password
+-- (R22) and deletion threshold (B2). Changing any of these after planning makes the plan stale.
+create function bump_company_version_on_inputs() returns trigger language plpgsql as $$
+begin
+  if (new.plan, new.max_users, new.entra_tenant_id, new.initial_password_hash, new.deletion_threshold)
+     is distinct from (old.plan, old.max_users, old.entra_tenant_id, old.initial_password_hash, old.deletion_threshold) then
+    new.data_version := greatest(new.data_version, old.data_version + 1);
+  end if;
+  return new;
+end $$;
+create trigger companies_planner_inputs before update on companies
+  for each row execute function bump_company_version_on_inputs();
+`,
+  },
+  {
+    version: 6,
+    name: 'the directory mirror is keyed by tenant',
+    sql: `
+-- R3: a mirrored Entra user belongs to one tenant; a company's plan reads only its linked tenant's rows.
+alter table directory_mirror add column tenant_key text;
+update directory_mirror m set tenant_key = lower(s.mirror_tenant_id)
+  from sync_state s where s.company_id = m.company_id and s.mirror_tenant_id is not null;
+delete from directory_mirror where tenant_key is null;
+alter table directory_mirror alter column tenant_key set not null;
+alter table directory_mirror drop constraint directory_mirror_pkey;
+alter table directory_mirror add primary key (company_id, tenant_key, entra_id);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

@@ -19,6 +19,7 @@ import {
   type SafetyUser,
   type UserStatus,
 } from '../domain/types.ts';
+import type { UndoPlan, UndoPlanBody } from '../domain/undo.ts';
 import type { Db, Sql } from './database.ts';
 import { migrate } from './migrations.ts';
 import { hashPassword } from './passwords.ts';
@@ -115,26 +116,32 @@ interface PlanRow {
   requested_by: string;
   source: Plan['source'];
   base_data_version: string | number;
-  body: Omit<Plan, 'id' | 'companyId' | 'status' | 'createdAt' | 'expiresAt' | 'requestedBy' | 'source'>;
+  body: Omit<Plan, 'id' | 'companyId' | 'status' | 'createdAt' | 'expiresAt' | 'requestedBy' | 'source'> | UndoPlanBody;
   run_id: string | null;
   cancelled_by: string | null;
 }
 
 export type StoredPlan = Plan & { runId: string | null; cancelledBy: string | null };
+/** B6: an undo preview, stored in the same table as import plans and told apart by `kind`. */
+export type StoredUndoPlan = UndoPlan & { runId: string | null; cancelledBy: string | null };
+/** Either kind of stored plan: narrow on `kind === 'undo'`. */
+export type AnyStoredPlan = StoredPlan | StoredUndoPlan;
 
-const toPlan = (r: PlanRow): StoredPlan => ({
-  ...r.body,
-  id: r.id,
-  companyId: r.company_id,
-  status: r.status,
-  createdAt: iso(r.created_at),
-  expiresAt: iso(r.expires_at),
-  requestedBy: r.requested_by,
-  source: r.source,
-  baseDataVersion: Number(r.base_data_version),
-  runId: r.run_id,
-  cancelledBy: r.cancelled_by,
-});
+const toPlan = (r: PlanRow): AnyStoredPlan => {
+  const head = {
+    id: r.id,
+    companyId: r.company_id,
+    status: r.status,
+    createdAt: iso(r.created_at),
+    expiresAt: iso(r.expires_at),
+    requestedBy: r.requested_by,
+    baseDataVersion: Number(r.base_data_version),
+    runId: r.run_id,
+    cancelledBy: r.cancelled_by,
+  };
+  if (r.body.kind === 'undo') return { ...r.body, ...head };
+  return { ...r.body, kind: 'import', ...head, source: r.source };
+};
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -229,14 +236,16 @@ export class SafetyStore {
     return toSettings(await this.companyRow(this.db, companyId));
   }
 
-  /** Settings feed the planner, so changing them makes pending plans stale (B3). */
+  /**
+   * The initial password and the deletion threshold feed the planner, so changing them makes pending
+   * plans stale (B3): the companies trigger of migration 5 bumps the data version.
+   */
   async updateSettings(companyId: string, input: SettingsInput): Promise<CompanySettings> {
     const hash = input.initialPassword === undefined ? undefined : await hashPassword(input.initialPassword);
     return this.db.transaction(async (tx) => {
       const cur = await this.companyRow(tx, companyId, true);
       const [row] = await tx.query<CompanyRow>(
-        `update companies set initial_password_hash = $2, deletion_threshold = $3, schedule = $4,
-                data_version = data_version + 1, updated_at = now()
+        `update companies set initial_password_hash = $2, deletion_threshold = $3, schedule = $4, updated_at = now()
           where id = $1 returning *`,
         [
           companyId,
@@ -438,7 +447,8 @@ export class SafetyStore {
     );
   }
 
-  async getPlan(companyId: string, planId: string): Promise<StoredPlan> {
+  /** A plan of either kind (import or undo) of this company. */
+  async getAnyPlan(companyId: string, planId: string): Promise<AnyStoredPlan> {
     requireUuid(planId, 'Plan');
     const [row] = await this.db.query<PlanRow>('select * from plans where company_id = $1 and id = $2', [
       companyId,
@@ -448,13 +458,22 @@ export class SafetyStore {
     return toPlan(row);
   }
 
+  /** An import plan of this company (an undo plan's id is not found here). */
+  async getPlan(companyId: string, planId: string): Promise<StoredPlan> {
+    const plan = await this.getAnyPlan(companyId, planId);
+    if (plan.kind === 'undo') throw new AppError('NOT_FOUND', 'Plan not found.');
+    return plan;
+  }
+
+  /** An import plan by id alone (the card actions know only the plan id); null for undo plans. */
   async findPlan(planId: string): Promise<StoredPlan | null> {
     if (!UUID_RE.test(planId)) return null;
     const [row] = await this.db.query<PlanRow>('select * from plans where id = $1', [planId]);
-    return row ? toPlan(row) : null;
+    const plan = row ? toPlan(row) : null;
+    return plan && plan.kind !== 'undo' ? plan : null;
   }
 
-  async listPlans(companyId: string, limit = 50): Promise<StoredPlan[]> {
+  async listPlans(companyId: string, limit = 50): Promise<AnyStoredPlan[]> {
     const rows = await this.db.query<PlanRow>(
       'select * from plans where company_id = $1 order by created_at desc, id limit $2',
       [companyId, limit],

@@ -3,12 +3,12 @@
  * transaction that reverses it (same lock, same staleness rule as imports).
  */
 import { AppError } from '../domain/errors.ts';
-import type { RecordedChange, UndoPlanBody } from '../domain/undo.ts';
+import type { RecordedChange, UndoPlan } from '../domain/undo.ts';
 import type { Run } from '../domain/types.ts';
-import { acquireImportLock, startRun } from './applier.ts';
+import { enterApply, settleAfterRollback, startRun } from './applier.ts';
 import type { Db, Sql } from './database.ts';
-import { iso, toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
-import { logChange, restoreData, toRun, userDoc } from './safety-store.ts';
+import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
+import { logChange, restoreData, toRun, userDoc, type StoredUndoPlan } from './safety-store.ts';
 
 export interface UndoInputs {
   runId: string;
@@ -17,16 +17,7 @@ export interface UndoInputs {
   dataVersion: number;
 }
 
-export interface StoredUndoPlan extends UndoPlanBody {
-  id: string;
-  companyId: string;
-  status: 'pending' | 'applied' | 'cancelled' | 'expired' | 'stale';
-  createdAt: string;
-  expiresAt: string;
-  requestedBy: string;
-  baseDataVersion: number;
-  runId: string | null;
-}
+export type { StoredUndoPlan } from './safety-store.ts';
 
 /** The newest import run, if it succeeded and was not undone yet. */
 export async function loadUndoInputs(db: Db, companyId: string): Promise<UndoInputs> {
@@ -69,42 +60,13 @@ export async function loadUndoInputs(db: Db, companyId: string): Promise<UndoInp
   });
 }
 
-export async function saveUndoPlan(
-  db: Db,
-  plan: Omit<StoredUndoPlan, 'runId'>,
-): Promise<void> {
+export async function saveUndoPlan(db: Db, plan: UndoPlan): Promise<void> {
   const { id, companyId, status, createdAt, expiresAt, requestedBy, baseDataVersion, ...body } = plan;
   await db.query(
     `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
      values ($1, $2, $3, $4, $5, $6, 'tab', $7, $8)`,
     [id, companyId, status, createdAt, expiresAt, requestedBy, baseDataVersion, JSON.stringify(body)],
   );
-}
-
-export async function getUndoPlan(db: Db, companyId: string, planId: string): Promise<StoredUndoPlan> {
-  const [row] = await db.query<{
-    id: string;
-    company_id: string;
-    status: StoredUndoPlan['status'];
-    created_at: Date;
-    expires_at: Date;
-    requested_by: string;
-    base_data_version: string;
-    body: UndoPlanBody;
-    run_id: string | null;
-  }>('select * from plans where company_id = $1 and id = $2', [companyId, planId]);
-  if (!row || row.body.kind !== 'undo') throw new AppError('NOT_FOUND', 'Undo plan not found.');
-  return {
-    ...row.body,
-    id: row.id,
-    companyId: row.company_id,
-    status: row.status,
-    createdAt: iso(row.created_at),
-    expiresAt: iso(row.expires_at),
-    requestedBy: row.requested_by,
-    baseDataVersion: Number(row.base_data_version),
-    runId: row.run_id,
-  };
 }
 
 /** Applies an undo plan in one transaction; the undone import run is marked. */
@@ -115,19 +77,9 @@ export async function applyUndoPlan(
 ): Promise<{ run: Run; alreadyApplied: boolean }> {
   try {
     return await db.transaction(async (tx) => {
-      await acquireImportLock(tx, plan.companyId);
-      const [cur] = await tx.query<{ status: string; run_id: string | null }>('select status, run_id from plans where id = $1 for update', [plan.id]);
-      if (cur?.status === 'applied' && cur.run_id) {
-        const [row] = await tx.query<Parameters<typeof toRun>[0]>('select * from runs where id = $1', [cur.run_id]);
-        return { run: toRun(row!), alreadyApplied: true };
-      }
-      if (cur?.status !== 'pending') throw new AppError('PLAN_CANCELLED', `This undo plan is ${cur?.status ?? 'gone'}; preview the undo again.`);
+      const gate = await enterApply(tx, plan, options.now);
+      if (gate.appliedRun !== null) return { run: gate.appliedRun, alreadyApplied: true };
       if (plan.errors.length > 0) throw new AppError('PLAN_HAS_ERRORS', 'This undo plan has blocking errors and cannot be applied.');
-      if (options.now.getTime() > Date.parse(plan.expiresAt)) throw new AppError('PLAN_EXPIRED', 'This undo plan has expired; preview the undo again.');
-      const [company] = await tx.query<{ data_version: string }>('select data_version from companies where id = $1 for update', [plan.companyId]);
-      if (Number(company!.data_version) !== plan.baseDataVersion) {
-        throw new AppError('PLAN_STALE', 'The company data changed after this undo was previewed; preview it again.');
-      }
       const runId = await startRun(tx, 'undo', plan, options.confirmedBy);
       const counts = await reverse(tx, plan, runId, options.confirmedBy);
       const [run] = await tx.query<Parameters<typeof toRun>[0]>('update runs set finished_at = $2, counts = $3 where id = $1 returning *', [
@@ -140,6 +92,7 @@ export async function applyUndoPlan(
       return { run: toRun(run!), alreadyApplied: false };
     });
   } catch (e) {
+    await settleAfterRollback(db, plan.id, e);
     if (e instanceof AppError) throw e;
     return translateDbError(e);
   }

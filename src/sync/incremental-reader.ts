@@ -8,6 +8,7 @@
  */
 import type { DirectoryReader, ReadOptions } from '../directory/graph-reader.ts';
 import { isAppError } from '../domain/errors.ts';
+import { assertLinkedTenant, sameTenant } from '../domain/tenant.ts';
 import type { DirectorySnapshot } from '../domain/types.ts';
 import type { Db } from '../store/database.ts';
 import { DirectoryMirror } from '../store/directory-mirror.ts';
@@ -42,6 +43,8 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
       if (!isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
     }
     const snapshot = await inner.read(opts);
+    // R3: the mirror never holds a user of a tenant the company is not linked to.
+    assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
     if (link) {
       await mirror.apply(
         companyId,
@@ -55,9 +58,17 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
 
   return {
     async read(opts: ReadOptions = {}): Promise<DirectorySnapshot> {
+      // R3: a linked company's credential is proved to be its tenant before anything is read.
+      if (opts.expectedTenantId !== undefined && inner.tenantId) assertLinkedTenant(opts.expectedTenantId, await inner.tenantId(opts));
       const state = await mirror.state(companyId);
       const now = clock();
       const due = !state.fullAt || now.getTime() - state.fullAt.getTime() > resyncAfter;
+      // A mirror of another tenant than the linked one is never continued (the company was re-linked).
+      const otherTenant = opts.expectedTenantId !== undefined && state.tenantId !== null && !sameTenant(state.tenantId, opts.expectedTenantId);
+      if (otherTenant) {
+        await mirror.reset(companyId);
+        return fullRead(null, opts);
+      }
       if (due || !state.deltaLink) return fullRead(state.deltaLink, opts);
       let delta;
       try {
@@ -68,9 +79,10 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
         if (!isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
         return fullRead(state.deltaLink, opts);
       }
+      assertLinkedTenant(opts.expectedTenantId, delta.tenantId);
       // Another tenant behind the same company (re-linked), or another instance moved the
       // mirror on meanwhile: a full read is always right.
-      if (state.tenantId && state.tenantId.toLowerCase() !== delta.tenantId.toLowerCase()) {
+      if (state.tenantId && !sameTenant(state.tenantId, delta.tenantId)) {
         await mirror.reset(companyId);
         return fullRead(null, opts);
       }

@@ -6,6 +6,7 @@
  */
 import { Cron } from 'croner';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
+import { isAppError } from '../domain/errors.ts';
 import type { Logger } from '../log.ts';
 import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
 import type { SyncService } from './sync-service.ts';
@@ -61,7 +62,9 @@ export class SyncScheduler {
         made.push(plan);
         await this.deps.onScheduledPlan?.(plan);
       } catch (e) {
-        this.deps.log.error('schedule.plan_failed', { companyId: c.id, error: e });
+        // A refusal (TENANT_MISMATCH: the app credential belongs to another tenant) is logged by its code;
+        // nothing was read, stored or posted.
+        this.deps.log.error('schedule.plan_failed', { companyId: c.id, code: isAppError(e) ? e.code : 'INTERNAL', error: e });
       }
     }
     return made;

@@ -6,13 +6,15 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../domain/errors.ts';
 import { planImport } from '../domain/planner.ts';
+import { assessPlan } from '../domain/plan-status.ts';
+import { assertLinkedTenant } from '../domain/tenant.ts';
 import type { Plan, PlanSource, Run } from '../domain/types.ts';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { applyImportPlan } from '../store/applier.ts';
 import { canReadDelta, incrementalReader } from './incremental-reader.ts';
-import { planUndo } from '../domain/undo.ts';
-import { applyUndoPlan, getUndoPlan, loadUndoInputs, saveUndoPlan, type StoredUndoPlan } from '../store/undo-store.ts';
-import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
+import { planUndo, type UndoPlan } from '../domain/undo.ts';
+import { applyUndoPlan, loadUndoInputs, saveUndoPlan } from '../store/undo-store.ts';
+import type { AnyStoredPlan, SafetyStore, StoredPlan, StoredUndoPlan } from '../store/safety-store.ts';
 
 export interface SyncServiceOptions {
   /**
@@ -67,15 +69,26 @@ export class SyncService {
     this.directoryRead = options.directoryRead ?? 'delta';
   }
 
-  /** Reads the whole directory now and stores a pending plan (B1). */
+  /**
+   * Reads the whole directory now and stores a pending plan (B1). A company linked to a tenant reads
+   * only that tenant (R3): the reader proves the credential's tenant before any user is read and the
+   * plan is refused with TENANT_MISMATCH otherwise; nothing of the other tenant is stored or shown.
+   */
   async createPlan(companyId: string, reader: DirectoryReader, request: PlanRequest): Promise<StoredPlan> {
     // The snapshot is taken before the directory read: a service change made during the
     // read bumps the data version and makes the plan stale instead of silently lost (B3).
     const snapshot = await this.store.snapshot(companyId);
+    const linked = snapshot.company.entraTenantId;
     const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader, { clock: this.clock }) : reader;
-    const directory = await source.read({ signal: request.signal, onProgress: request.onProgress });
+    const directory = await source.read({
+      signal: request.signal,
+      onProgress: request.onProgress,
+      ...(linked ? { expectedTenantId: linked } : {}),
+    });
+    // A reader that could not prove the tenant up front is still held to it before anything is kept.
+    assertLinkedTenant(linked, directory.tenantId);
     const body = planImport(directory, snapshot);
-    if (snapshot.company.entraTenantId === null) {
+    if (linked === null) {
       const holder = await this.store.findCompanyByTenant(directory.tenantId);
       if (holder && holder.id !== companyId) {
         body.errors.push({
@@ -88,6 +101,7 @@ export class SyncService {
     const now = this.clock();
     const plan: Plan = {
       ...body,
+      kind: 'import',
       id: randomUUID(),
       companyId,
       status: 'pending',
@@ -107,18 +121,25 @@ export class SyncService {
     return { ...plan, runId: null, cancelledBy: null };
   }
 
-  /** The plan with its current status: a pending plan past its time is expired, one whose company changed is stale. */
-  async getPlan(companyId: string, planId: string): Promise<StoredPlan> {
-    const plan = await this.store.getPlan(companyId, planId);
+  /**
+   * A plan of either kind with its status now (assessPlan): a pending plan past its time is recorded
+   * as expired, one whose company data changed since as stale.
+   */
+  async readPlan(companyId: string, planId: string): Promise<AnyStoredPlan> {
+    const plan = await this.store.getAnyPlan(companyId, planId);
     if (plan.status !== 'pending') return plan;
-    if (this.clock().getTime() > Date.parse(plan.expiresAt)) {
-      await this.store.settlePlan(plan.id, 'expired');
-      return { ...plan, status: 'expired' };
+    const status = assessPlan(plan, { now: this.clock(), dataVersion: await this.store.dataVersion(companyId) });
+    if (status === 'expired' || status === 'stale') {
+      if (await this.store.settlePlan(plan.id, status)) return { ...plan, status };
+      return this.store.getAnyPlan(companyId, planId);
     }
-    if ((await this.store.dataVersion(companyId)) !== plan.baseDataVersion) {
-      await this.store.settlePlan(plan.id, 'stale');
-      return { ...plan, status: 'stale' };
-    }
+    return plan;
+  }
+
+  /** An import plan with its status now (the cards, the tab). An undo plan's id is not found here. */
+  async getPlan(companyId: string, planId: string): Promise<StoredPlan> {
+    const plan = await this.readPlan(companyId, planId);
+    if (plan.kind === 'undo') throw new AppError('NOT_FOUND', 'Plan not found.');
     return plan;
   }
 
@@ -128,11 +149,11 @@ export class SyncService {
     const users = await this.store.listUsers(companyId);
     const body = planUndo(inputs.runId, inputs.changes, users, inputs.changedSince);
     const now = this.clock();
-    const plan = {
+    const plan: UndoPlan = {
       ...body,
       id: randomUUID(),
       companyId,
-      status: 'pending' as const,
+      status: 'pending',
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + this.ttl).toISOString(),
       requestedBy,
@@ -140,18 +161,20 @@ export class SyncService {
     };
     await saveUndoPlan(this.store.db, plan);
     this.log('undo.planned', { companyId, planId: plan.id, undoOfRunId: body.undoOfRunId, errors: body.errors.map((e) => e.code) });
-    return { ...plan, runId: null };
+    return { ...plan, runId: null, cancelledBy: null };
   }
 
-  getUndoPlan(companyId: string, planId: string): Promise<StoredUndoPlan> {
-    return getUndoPlan(this.store.db, companyId, planId);
+  /** An undo plan with its status now. */
+  async getUndoPlan(companyId: string, planId: string): Promise<StoredUndoPlan> {
+    const plan = await this.readPlan(companyId, planId);
+    if (plan.kind !== 'undo') throw new AppError('NOT_FOUND', 'Undo plan not found.');
+    return plan;
   }
 
   async apply(companyId: string, planId: string, request: ApplyRequest): Promise<{ run: Run; alreadyApplied: boolean }> {
-    const plan = await this.store.getPlan(companyId, planId);
-    if ((plan as unknown as { kind?: string }).kind === 'undo') {
-      const undo = await getUndoPlan(this.store.db, companyId, planId);
-      const result = await applyUndoPlan(this.store.db, undo, { confirmedBy: request.confirmedBy, now: this.clock() });
+    const plan = await this.store.getAnyPlan(companyId, planId);
+    if (plan.kind === 'undo') {
+      const result = await applyUndoPlan(this.store.db, plan, { confirmedBy: request.confirmedBy, now: this.clock() });
       if (!result.alreadyApplied) this.log('undo.applied', { companyId, planId, runId: result.run.id, counts: result.run.counts });
       return result;
     }
@@ -179,10 +202,19 @@ export class SyncService {
     }
   }
 
-  async cancel(companyId: string, planId: string, by: string): Promise<StoredPlan> {
-    const plan = await this.getPlan(companyId, planId);
+  /** Cancels a pending plan of either kind; an applied plan cannot be cancelled. */
+  async cancelPlan(companyId: string, planId: string, by: string): Promise<AnyStoredPlan> {
+    const plan = await this.readPlan(companyId, planId);
     if (plan.status === 'applied') throw new AppError('CONFLICT', 'This plan was already applied.');
     if (plan.status === 'pending') await this.store.settlePlan(plan.id, 'cancelled', by);
-    return this.store.getPlan(companyId, planId);
+    return this.store.getAnyPlan(companyId, planId);
+  }
+
+  /** Cancels a pending import plan (the cards, the tab). */
+  async cancel(companyId: string, planId: string, by: string): Promise<StoredPlan> {
+    await this.getPlan(companyId, planId);
+    const plan = await this.cancelPlan(companyId, planId, by);
+    if (plan.kind === 'undo') throw new AppError('NOT_FOUND', 'Plan not found.');
+    return plan;
   }
 }

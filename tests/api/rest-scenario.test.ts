@@ -208,8 +208,12 @@ describe('REST API scenario (seed examples)', function () {
     const codes = p.errors.map((e) => e.code).sort();
     assert.deepEqual(codes, ['PLAN_NOT_ELIGIBLE', 'USER_LIMIT_EXCEEDED']);
     const other = (await t.call<Company>('POST', '/api/v1/companies', { name: 'Other', plan: 'enterprise', maxUsers: 10, entraTenantId: OTHER_TENANT })).body;
-    const p2 = (await t.call<Plan>('POST', `/api/v1/companies/${other.id}/sync/plans`, {})).body;
-    assert.ok(p2.errors.some((e) => e.code === 'TENANT_MISMATCH' && e.message.length > 0));
+    // R3: the credential's tenant is proved before any user is read; the plan is refused, nothing is kept.
+    const p2 = await t.call<{ error: { code: string; message: string } }>('POST', `/api/v1/companies/${other.id}/sync/plans`, {});
+    assert.equal(p2.status, 409);
+    assert.equal(p2.body.error.code, 'TENANT_MISMATCH');
+    assert.ok(p2.body.error.message.length > 0);
+    assert.deepEqual((await t.call<Plan[]>('GET', `/api/v1/companies/${other.id}/sync/plans`)).body, []);
     await t.call('PATCH', `/api/v1/companies/${company.id}`, { plan: 'premier', maxUsers: 50 });
   });
 

@@ -169,6 +169,8 @@ for (const engine of engines()) {
 
     if (engine.name === 'PostgreSQL') {
       it('B4: one import per company at a time across connections (advisory lock)', async () => {
+        const cancelled = await sync.createPlan(company.id, fixed([du(1), du(2), du(8), du(9)]), { requestedBy: 'a', source: 'api' });
+        await sync.cancel(company.id, cancelled.id, 'carol');
         const plan = await sync.createPlan(company.id, fixed([du(1), du(2), du(8), du(9)]), { requestedBy: 'a', source: 'api' });
         let release!: () => void;
         const held = new Promise<void>((r) => (release = r));
@@ -182,6 +184,8 @@ for (const engine of engines()) {
         });
         await isLocked;
         assert.equal(await codeOf(sync.apply(company.id, plan.id, { confirmedBy: 'b' })), 'IMPORT_IN_PROGRESS');
+        // A plan settled already says why, whatever else runs: it never waits for an import lock it does not need.
+        assert.equal(await codeOf(sync.apply(company.id, cancelled.id, { confirmedBy: 'b' })), 'PLAN_CANCELLED');
         release();
         await holder;
         assert.equal((await sync.apply(company.id, plan.id, { confirmedBy: 'b' })).run.status, 'succeeded');

@@ -12,6 +12,7 @@ import { SyncService } from '../../src/sync/sync-service.ts';
 import { engines } from '../helpers/databases.ts';
 
 const TENANT = '33333333-4444-4555-8666-777777777777';
+const OTHER_TENANT = '88888888-4444-4555-8666-777777777777';
 const gid = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser => ({
   id: gid(n),
@@ -154,6 +155,47 @@ for (const engine of engines()) {
       const snap = await incrementalReader(store.db, companyId, noDelta, { clock: () => now }).read();
       assert.equal(snap.users.length, 3);
       assert.equal((await new DirectoryMirror(store.db).state(companyId)).deltaLink, null);
+    });
+
+    it('a company reads only its own tenant: another tenant\'s credential is refused before any user is read, and the mirror keeps no row of it', async () => {
+      const sync = new SyncService(store, { clock: () => now });
+      await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      const before = await new DirectoryMirror(store.db).state(companyId);
+      assert.ok(before.deltaLink, 'the linked tenant is mirrored');
+      const other = await startGraphEmulator({ tenant: { tenantId: OTHER_TENANT, displayName: 'Other', users: [6, 7].map((n) => gu(n)), directoryRoles: {} } });
+      try {
+        const otherGraph = createGraphDirectoryReader({ graphBaseUrl: other.baseUrl, tokenProvider: staticTokenProvider('t') });
+        await assert.rejects(
+          sync.createPlan(companyId, otherGraph, { requestedBy: 'a', source: 'schedule' }),
+          (e) => e instanceof AppError && e.code === 'TENANT_MISMATCH',
+        );
+        assert.ok(other.requestLog.every((r) => !r.url.startsWith('/v1.0/users')), 'no user of the other tenant was read');
+        const rows = await store.db.query<{ tenant_key: string }>('select distinct tenant_key from directory_mirror where company_id = $1', [companyId]);
+        assert.deepEqual(rows.map((r) => r.tenant_key), [TENANT.toLowerCase()]);
+        assert.deepEqual(await new DirectoryMirror(store.db).state(companyId), before, 'the delta link is untouched');
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('the mirror is keyed by tenant: a company re-linked to another tenant never continues the old tenant\'s delta link or shows its users', async () => {
+      const sync = new SyncService(store, { clock: () => now });
+      const other = await startGraphEmulator({ tenant: { tenantId: OTHER_TENANT, displayName: 'Other', users: [6, 7].map((n) => gu(n)), directoryRoles: {} } });
+      try {
+        await store.updateCompany(companyId, { entraTenantId: OTHER_TENANT });
+        const seen = emu.requestLog.length;
+        const otherGraph = createGraphDirectoryReader({ graphBaseUrl: other.baseUrl, tokenProvider: staticTokenProvider('t') });
+        const p = await sync.createPlan(companyId, otherGraph, { requestedBy: 'a', source: 'api' });
+        assert.deepEqual(since(seen), [], 'the old tenant\'s delta link was not followed');
+        assert.equal(p.tenantId, OTHER_TENANT);
+        assert.deepEqual(p.changes.createUsers.map((u) => u.entraObjectId).sort(), [gid(6), gid(7)]);
+        const rows = await store.db.query<{ tenant_key: string }>('select distinct tenant_key from directory_mirror where company_id = $1', [companyId]);
+        assert.deepEqual(rows.map((r) => r.tenant_key), [OTHER_TENANT.toLowerCase()]);
+        assert.deepEqual((await new DirectoryMirror(store.db).snapshot(companyId, TENANT)).users, [], 'no row of the old tenant');
+        assert.equal((await new DirectoryMirror(store.db).state(companyId)).tenantId?.toLowerCase(), OTHER_TENANT.toLowerCase());
+      } finally {
+        await other.close();
+      }
     });
   });
 }

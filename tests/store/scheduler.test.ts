@@ -1,7 +1,9 @@
 /** B7: scheduled sync makes a plan at the cron's times, once per slot, never applies it. */
 import assert from 'node:assert/strict';
-import type { DirectoryReader } from '../../src/directory/graph-reader.ts';
-import { silentLogger } from '../../src/log.ts';
+import { startGraphEmulator, type GraphUser } from '../../src/devtools/graph-emulator.ts';
+import { createGraphDirectoryReader, type DirectoryReader } from '../../src/directory/graph-reader.ts';
+import { staticTokenProvider } from '../../src/directory/tokens.ts';
+import { createLogger, silentLogger } from '../../src/log.ts';
 import type { SafetyStore } from '../../src/store/safety-store.ts';
 import { nextRunAfter, SyncScheduler } from '../../src/sync/scheduler.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
@@ -69,6 +71,71 @@ for (const engine of engines()) {
       assert.equal((await store.listRuns(company.id)).length, 0);
       now = new Date(2026, 10, 25, 3, 0, 5);
       assert.equal((await b.tick()).length, 1, 'the next day fires again');
+    });
+
+    it('a company reads only its own tenant: a scheduled plan of company B (linked to tenant B) on a server whose Graph credential belongs to tenant A reads no user, is refused with TENANT_MISMATCH, mirrors and posts nothing', async () => {
+      const TENANT_A = 'aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa';
+      const TENANT_B = 'bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb';
+      const ga = (n: number): GraphUser => ({
+        id: `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        userPrincipalName: `a-secret-${n}@tenant-a.example`,
+        displayName: `Tenant A person ${n}`,
+        mail: `a-secret-${n}@tenant-a.example`,
+        otherMails: [],
+        businessPhones: [`090-0000-${String(n).padStart(4, '0')}`],
+        mobilePhone: null,
+        department: 'A only',
+        jobTitle: null,
+        accountEnabled: true,
+        userType: 'Member',
+        identities: [],
+      });
+      // The server's app credential (and so its Graph) belongs to tenant A.
+      const tenantA = await startGraphEmulator({
+        tenant: { tenantId: TENANT_A, displayName: 'Tenant A', directoryRoles: {}, users: Array.from({ length: 195 }, (_, i) => ga(i + 1)) },
+      });
+      try {
+        let now = new Date(2026, 10, 24, 2, 30, 0);
+        const clock = () => now;
+        const lines: string[] = [];
+        const log = createLogger('debug', (line) => lines.push(line));
+        const sync = new SyncService(store, { clock, log: (event, fields) => log.info(event, fields) });
+        const posted: string[] = [];
+        const scheduler = new SyncScheduler({
+          store,
+          sync,
+          directoryFor: async () => createGraphDirectoryReader({ graphBaseUrl: tenantA.baseUrl, tokenProvider: staticTokenProvider('app-token-of-tenant-a') }),
+          log,
+          clock,
+          onScheduledPlan: async (p) => void posted.push(p.id),
+        });
+        const companyB = await store.createCompany({ name: 'Company B', plan: 'premier', maxUsers: 500, entraTenantId: TENANT_B });
+        await store.updateSettings(companyB.id, { schedule: '0 3 * * *', initialPassword: 'Welcome#2026' });
+        await scheduler.tick();
+        now = new Date(2026, 10, 24, 3, 0, 30);
+        const before = tenantA.requestLog.length;
+
+        assert.deepEqual(await scheduler.tick(), [], 'the plan is refused');
+        assert.deepEqual(posted, [], 'nothing is posted');
+        assert.deepEqual(await store.listPlans(companyB.id), [], 'no plan holds a user of tenant A');
+        const reads = tenantA.requestLog.slice(before).map((r) => r.url);
+        assert.ok(reads.length > 0 && reads.every((u) => !u.startsWith('/v1.0/users')), `no user was read: ${reads.join(', ')}`);
+        const [mirror] = await store.db.query<{ n: string | number }>('select count(*) as n from directory_mirror where company_id = $1', [companyB.id]);
+        assert.equal(Number(mirror!.n), 0, 'the mirror has no row of tenant A');
+        const [state] = await store.db.query<{ delta_link: string | null; mirror_tenant_id: string | null }>(
+          'select delta_link, mirror_tenant_id from sync_state where company_id = $1',
+          [companyB.id],
+        );
+        assert.equal(state?.delta_link ?? null, null);
+        assert.equal(state?.mirror_tenant_id ?? null, null);
+        const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'schedule.plan_failed' || l['event'] === 'schedule.plan_failed');
+        assert.ok(failed, lines.join('\n'));
+        assert.match(JSON.stringify(failed), /TENANT_MISMATCH/);
+        assert.doesNotMatch(lines.join('\n'), /a-secret-|Tenant A person|090-0000/, 'no user of tenant A in any log');
+        assert.equal((await store.listUsers(companyB.id)).length, 0);
+      } finally {
+        await tenantA.close();
+      }
     });
   });
 }

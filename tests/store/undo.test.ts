@@ -72,5 +72,41 @@ for (const engine of engines()) {
       await assert.rejects(sync.apply(company.id, undo.id, { confirmedBy: 'admin' }), (e) => e instanceof AppError && e.code === 'PLAN_HAS_ERRORS');
       assert.ok((await store.listUsers(company.id)).some((u) => u.loginName === 'u5@contoso.com'));
     });
+
+    it('an undo plan is its own kind, assessed like an import plan: expired, stale and cancelled previews are refused by their own code and recorded', async () => {
+      await importOnce([du(1), du(2), du(3), du(6)]);
+      let now = new Date('2026-11-24T09:00:00Z');
+      const timed = new SyncService(store, { clock: () => now });
+      const code = async (p: Promise<unknown>) => p.then(() => 'ok', (e: unknown) => (e instanceof AppError ? e.code : String(e)));
+
+      const expired = await timed.createUndoPlan(company.id, 'admin');
+      assert.equal(expired.kind, 'undo');
+      assert.equal((await timed.getUndoPlan(company.id, expired.id)).status, 'pending');
+      assert.equal(await code(timed.getPlan(company.id, expired.id)), 'NOT_FOUND', 'an undo plan is not an import plan');
+      now = new Date(now.getTime() + 16 * 60_000);
+      assert.equal((await timed.getUndoPlan(company.id, expired.id)).status, 'expired');
+      assert.equal(await code(timed.apply(company.id, expired.id, { confirmedBy: 'admin' })), 'PLAN_EXPIRED');
+
+      const stale = await timed.createUndoPlan(company.id, 'admin');
+      await store.createUser(company.id, { loginName: 'manual-undo', password: 'Passw0rd!', name: 'Manual' }, 'admin');
+      assert.equal(await code(timed.apply(company.id, stale.id, { confirmedBy: 'admin' })), 'PLAN_STALE');
+      assert.equal((await timed.getUndoPlan(company.id, stale.id)).status, 'stale', 'recorded as stale by the apply');
+      assert.equal(await code(timed.apply(company.id, stale.id, { confirmedBy: 'admin' })), 'PLAN_STALE', 'and refused as stale again');
+
+      const cancelled = await timed.createUndoPlan(company.id, 'admin');
+      assert.equal((await timed.cancelPlan(company.id, cancelled.id, 'admin')).status, 'cancelled');
+      assert.equal(await code(timed.apply(company.id, cancelled.id, { confirmedBy: 'admin' })), 'PLAN_CANCELLED');
+      assert.ok((await store.listUsers(company.id)).some((u) => u.loginName === 'u6@contoso.com'), 'nothing was undone');
+    });
+
+    it('defect 7: six concurrent applies of one undo plan all answer 200 with the first run', async () => {
+      await importOnce([du(1), du(2), du(3), du(7)]);
+      const undo = await sync.createUndoPlan(company.id, 'admin');
+      assert.deepEqual(undo.errors, []);
+      const results = await Promise.all(Array.from({ length: 6 }, () => sync.apply(company.id, undo.id, { confirmedBy: 'admin' })));
+      assert.equal(new Set(results.map((r) => r.run.id)).size, 1);
+      assert.equal(results.filter((r) => !r.alreadyApplied).length, 1, 'undone once');
+      assert.ok(!(await store.listUsers(company.id)).some((u) => u.loginName === 'u7@contoso.com'));
+    });
   });
 }
