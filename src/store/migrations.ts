@@ -248,6 +248,14 @@ alter table sync_state add column mirror_tenant_id text;
 alter table sync_state add column mirror_full_at timestamptz;
 `,
   },
+  {
+    version: 7,
+    name: 'users by Entra object id, case-insensitively (the admin lookup of every sign-in and click)',
+    sql: `
+-- R2 lookups compare object ids case-insensitively; users_entra_unique indexes the raw value only.
+create index if not exists users_entra_key on users (company_id, lower(entra_object_id));
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {
