@@ -9,6 +9,7 @@ import { actionInvoke, BOT_ID, OUTBOUND_TOKEN, startHarness, type Harness } from
 import { cardOf, cardText, type ConnectorCall } from './helpers/connector.ts';
 import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
+import { createLogger } from '../../src/log.ts';
 
 const ALEX = { aadObjectId: DEMO_ADMIN_OBJECT_ID, name: 'Alex Wilber' };
 const MEGAN = { aadObjectId: DEMO_USERS.meganBowen, name: 'Megan Bowen' };
@@ -462,6 +463,38 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       assert.ok(!h.connector.calls.some(isPlanCard));
       assert.equal((await h.ctx.store.listPlans(h.companyId)).length, 0);
     });
+  });
+});
+
+describe('Teams bot when the database is down (defect 14)', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const logged: { event: string; reason?: string; code?: string }[] = [];
+  before(async () => {
+    h = await startHarness({ log: createLogger('warn', (line) => logged.push(JSON.parse(line) as { event: string })) });
+  });
+  after(async () => {
+    // The store is closed by the test; close the rest.
+    await h?.bot.close();
+    await h?.running.close();
+    await Promise.all([h?.connector.close(), h?.channel.close(), h?.tokens.close(), h?.graph.close()]);
+  });
+
+  it('defect 14: with the database closed, `sync directory` answers "could not check your account, try again", never a refusal', async () => {
+    await h.ctx.store.close(); // the real database goes away under the running bot
+    const before = h.connector.calls.length;
+    const res = await h.post(h.activity(ALEX, { type: 'message', text: 'sync directory' }));
+    assert.equal(res.status, 200);
+    const reply = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= before && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
+    assert.match(reply, /couldn't check your account/);
+    assert.doesNotMatch(reply, /tenant isn't linked|couldn't find you|only system administrators/);
+    assert.ok(!h.connector.calls.some(isOAuthCard), 'no sign-in is asked for');
+    assert.ok(logged.some((l) => l.event === 'access.check_failed' && l.reason === 'STORE_UNAVAILABLE'), 'the outage is logged with a code');
+    // The same in Japanese.
+    const beforeJa = h.connector.calls.length;
+    await h.post(h.activity(ALEX, { type: 'message', text: 'ディレクトリ同期', locale: 'ja-JP' }));
+    const ja = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= beforeJa && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
+    assert.match(ja, /アカウントを確認できなかった/);
   });
 });
 
