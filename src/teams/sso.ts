@@ -127,8 +127,16 @@ export class SigningKeyCache {
         e.failures = 0;
         return key;
       } catch (err) {
-        // A key the set does not hold is the token's fault; a fetch that failed is the authority's.
-        if (err instanceof joseErrors.JOSEError && !(err instanceof joseErrors.JWKSTimeout) && !(err instanceof joseErrors.JWKSInvalid)) throw err;
+        // A key the set does not hold is the token's fault; a fetch that failed (network, timeout,
+        // not 200, not a key set) is the authority's, and backs off.
+        if (
+          err instanceof joseErrors.JWKSNoMatchingKey ||
+          err instanceof joseErrors.JWKSMultipleMatchingKeys ||
+          err instanceof joseErrors.JOSENotSupported ||
+          err instanceof joseErrors.JOSEAlgNotAllowed
+        ) {
+          throw err;
+        }
         e.failures++;
         const wait = Math.min(this.options.maxBackoffInMs ?? 300_000, (this.options.failureBackoffInMs ?? 5_000) * 2 ** (e.failures - 1));
         e.retryAt = now + wait;

@@ -48,7 +48,7 @@ const setUser = (loginName: string, patch: { roles?: ('systemAdmin' | 'guest')[]
 
 const CASES: Case[] = [
   { name: 'R2: a system administrator with Cloud Application Administrator in wids', oid: DEMO_ADMIN_OBJECT_ID, expected: 'ALLOWED' },
-  { name: 'R2: no wids claim, /me/memberOf shows Cloud Application Administrator', oid: DEMO_ADMIN_OBJECT_ID, wids: null, expected: 'ALLOWED' },
+  { name: 'bot and tab disagreed (the tab ignored /me/memberOf): no wids claim, /me/memberOf shows Cloud Application Administrator', oid: DEMO_ADMIN_OBJECT_ID, wids: null, expected: 'ALLOWED' },
   { name: 'R2: wids hold only User Administrator', oid: DEMO_ADMIN_OBJECT_ID, wids: [USER_ADMINISTRATOR], expected: 'NO_ENTRA_ROLE' },
   {
     name: 'R2: no wids claim, /me/memberOf shows only User Administrator',
