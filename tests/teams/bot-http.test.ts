@@ -480,6 +480,11 @@ describe('Teams bot when the database is down (defect 14)', function () {
     await Promise.all([h?.connector.close(), h?.channel.close(), h?.tokens.close(), h?.graph.close()]);
   });
 
+  let planned: { cardCall: ConnectorCall; planId: string };
+  it('plans while the database is up', async () => {
+    planned = await planAs(h, ALEX);
+  });
+
   it('defect 14: with the database closed, `sync directory` answers "could not check your account, try again", never a refusal', async () => {
     await h.ctx.store.close(); // the real database goes away under the running bot
     const before = h.connector.calls.length;
@@ -488,13 +493,20 @@ describe('Teams bot when the database is down (defect 14)', function () {
     const reply = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= before && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
     assert.match(reply, /couldn't check your account/);
     assert.doesNotMatch(reply, /tenant isn't linked|couldn't find you|only system administrators/);
-    assert.ok(!h.connector.calls.some(isOAuthCard), 'no sign-in is asked for');
+    assert.ok(!h.connector.calls.slice(before).some(isOAuthCard), 'no sign-in is asked for');
     assert.ok(logged.some((l) => l.event === 'access.check_failed' && l.reason === 'STORE_UNAVAILABLE'), 'the outage is logged with a code');
     // The same in Japanese.
     const beforeJa = h.connector.calls.length;
     await h.post(h.activity(ALEX, { type: 'message', text: 'ディレクトリ同期', locale: 'ja-JP' }));
     const ja = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= beforeJa && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
     assert.match(ja, /アカウントを確認できなかった/);
+  });
+
+  it('defect 14: with the database closed, a Confirm click answers "could not check your account", not a refusal or a dead card', async () => {
+    const res = await h.post(h.activity(ALEX, actionInvoke('confirmImport', { planId: planned.planId }, planned.cardCall.id)));
+    assert.equal(res.status, 200);
+    const text = String((res.body as { value: unknown }).value);
+    assert.match(text, /couldn't check your account/);
   });
 });
 

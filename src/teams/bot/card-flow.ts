@@ -59,7 +59,14 @@ export async function onCardAction(ctx: BotContext, context: TurnContext, rawVer
   const parsed = CardActionDataSchema.safeParse(rawData);
   if (!parsed.success || !isCardVerb(rawVerb)) return badRequestAnswer('The card action data is not valid.');
   const { planId } = parsed.data;
-  const record = await ctx.teamsStore.getPlanCard(planId);
+  let record: PlanCardRecord | null;
+  try {
+    record = await ctx.teamsStore.getPlanCard(planId);
+  } catch (e) {
+    // Defect 14: an outage is never "this card is no longer valid" nor a refusal.
+    ctx.log.error('access.check_failed', { reason: 'STORE_UNAVAILABLE', code: 'PLAN_CARD_UNREADABLE', error: e });
+    return messageAnswer(s.accountCheckFailed);
+  }
   if (!record) return messageAnswer(s.unknownCard);
   if (record.conversationId !== (context.activity.conversation?.id ?? '')) return messageAnswer(s.clickRefused('NOT_IN_CONVERSATION'));
 
