@@ -11,7 +11,7 @@
  *   bot/plan-job.ts   the directory read     bot/scheduled.ts   scheduled plans posted for approval
  *   bot/card-flow.ts  card clicks            bot/token-cache.ts the admin's Graph token between pages
  * Planning, applying and deciding access go through src/sync only. What must outlive the turn (the
- * card's message id, pending sign-ins, verified admins) is in the database (./teams-store.ts).
+ * card's message id, pending sign-ins, verified admins) is in the database (src/store/teams-store.ts).
  */
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import { Application, type TurnState } from '@microsoft/teams-ai';
@@ -19,11 +19,11 @@ import type { Server } from 'restify';
 import { isAppError } from '../domain/errors.ts';
 import type { StoredPlan } from '../store/safety-store.ts';
 import { createBotAdapter, type SafetyBotAdapter } from './adapter.ts';
-import type { BotContext, TeamsBotOptions } from './bot/context.ts';
+import type { BotContext, BotTeamsStore, TeamsBotOptions } from './bot/context.ts';
 import { registerHttp } from './bot/process.ts';
 import { registerRoutes } from './bot/routing.ts';
 import { postScheduledPlan } from './bot/scheduled.ts';
-import { TeamsStore } from './teams-store.ts';
+import { TeamsStore } from '../store/teams-store.ts';
 
 export type { SsoSource, TeamsBotOptions } from './bot/context.ts';
 export { CARD_HANDLERS, CARD_VERBS, CardActionDataSchema, type CardVerb } from './bot/card-flow.ts';
@@ -31,7 +31,7 @@ export { CARD_HANDLERS, CARD_VERBS, CardActionDataSchema, type CardVerb } from '
 export class TeamsBot {
   readonly app: Application<TurnState>;
   readonly adapter: SafetyBotAdapter | null;
-  readonly teamsStore: TeamsStore;
+  readonly teamsStore: BotTeamsStore;
   private readonly jobs = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
   private readonly ctx: BotContext;
@@ -39,7 +39,7 @@ export class TeamsBot {
   constructor(options: TeamsBotOptions) {
     const botId = options.auth.botId?.trim() ?? '';
     this.adapter = createBotAdapter(options.auth);
-    this.teamsStore = new TeamsStore(options.store.db);
+    this.teamsStore = new TeamsStore<Partial<ConversationReference>>(options.store.db);
     this.app = new Application<TurnState>({
       ...(this.adapter ? { adapter: this.adapter } : {}),
       ...(botId ? { botAppId: botId } : {}),

@@ -20,7 +20,7 @@ import type { BotContext } from '../../src/teams/bot/context.ts';
 import { checkToken } from '../../src/teams/bot/oauth.ts';
 import type { SsoSettings } from '../../src/teams/sso.ts';
 import { authenticateTabCaller } from '../../src/teams/tab/tab-auth.ts';
-import { TeamsStore } from '../../src/teams/teams-store.ts';
+import { TeamsStore } from '../../src/store/teams-store.ts';
 import { engines } from '../helpers/databases.ts';
 
 const CLIENT_ID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';

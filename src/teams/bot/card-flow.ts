@@ -15,8 +15,7 @@ import { authorizeAdmin } from '../../sync/authorize.ts';
 import { closedCard, consentCard, importingCard, planCard, resultCard, type AdaptiveCardJson, type ClosedKind } from '../cards.ts';
 import { langOf, strings, type Lang } from '../i18n.ts';
 import { loginRequest, PRECONDITION_FAILED_CARD_ANSWER } from '../sso.ts';
-import type { PlanCardRecord } from '../teams-store.ts';
-import { badRequestAnswer, cardAnswer, messageAnswer, senderOf, tenantOf, type Answer, type BotContext, type SsoSource } from './context.ts';
+import { badRequestAnswer, cardAnswer, messageAnswer, senderOf, tenantOf, type Answer, type BotContext, type CardRecord, type SsoSource } from './context.ts';
 import { checkToken } from './oauth.ts';
 import type { Admin } from './plan-job.ts';
 
@@ -35,7 +34,7 @@ const ActionAuthSchema = z.object({ token: z.string().min(1).max(20_000) }).pass
 
 /** One authorized click on a plan card. */
 export interface CardClick {
-  record: PlanCardRecord;
+  record: CardRecord;
   /** The plan as SyncService.getPlan() assesses it now. */
   plan: StoredPlan;
   admin: Admin;
@@ -59,7 +58,7 @@ export async function onCardAction(ctx: BotContext, context: TurnContext, rawVer
   const parsed = CardActionDataSchema.safeParse(rawData);
   if (!parsed.success || !isCardVerb(rawVerb)) return badRequestAnswer('The card action data is not valid.');
   const { planId } = parsed.data;
-  let record: PlanCardRecord | null;
+  let record: CardRecord | null;
   try {
     record = await ctx.teamsStore.getPlanCard(planId);
   } catch (e) {
@@ -165,7 +164,7 @@ async function authorizeClick(ctx: BotContext, context: TurnContext, cardCompany
  * the result is shown; when it is still pending long after the click, the transaction rolled back
  * (R5) and the card says so.
  */
-async function recoverInterrupted(ctx: BotContext, click: CardClick): Promise<PlanCardRecord> {
+async function recoverInterrupted(ctx: BotContext, click: CardClick): Promise<CardRecord> {
   const { record, plan, admin, lang } = click;
   if (record.state !== 'importing' || ctx.applying.has(record.planId)) return record;
   if (plan.status === 'applied' && plan.runId) {
@@ -221,7 +220,7 @@ async function confirm(ctx: BotContext, click: CardClick): Promise<Answer> {
 }
 
 /** Applies through SyncService, then replaces the card for everyone with the result. */
-async function applyJob(ctx: BotContext, record: PlanCardRecord, plan: StoredPlan, admin: Admin, lang: Lang, confirmDeletions: boolean): Promise<AdaptiveCardJson> {
+async function applyJob(ctx: BotContext, record: CardRecord, plan: StoredPlan, admin: Admin, lang: Lang, confirmDeletions: boolean): Promise<AdaptiveCardJson> {
   const s = strings(lang);
   let next: AdaptiveCardJson;
   ctx.applying.add(plan.id);
@@ -277,8 +276,8 @@ async function cancel(ctx: BotContext, click: CardClick): Promise<Answer> {
 }
 
 /** The plan was settled elsewhere (expired, stale, applied or cancelled through the API): the record follows the plan. */
-async function settleOutside(ctx: BotContext, record: PlanCardRecord, plan: StoredPlan, lang: Lang, admin: Admin): Promise<AdaptiveCardJson> {
-  let moved: PlanCardRecord | null = null;
+async function settleOutside(ctx: BotContext, record: CardRecord, plan: StoredPlan, lang: Lang, admin: Admin): Promise<AdaptiveCardJson> {
+  let moved: CardRecord | null = null;
   if (plan.status === 'expired' || plan.status === 'stale') {
     moved = await ctx.teamsStore.transition(record.planId, ['shown'], 'closed');
   } else if (plan.status === 'cancelled') {
@@ -298,7 +297,7 @@ async function settleOutside(ctx: BotContext, record: PlanCardRecord, plan: Stor
  * The card for a plan (a double-click, a second admin, a click after the end): the plan's assessed
  * status and its run decide; the record adds only the in-flight import and a failure's reason.
  */
-async function cardFor(ctx: BotContext, record: PlanCardRecord, plan: StoredPlan, lang: Lang, companyName: string): Promise<AdaptiveCardJson> {
+async function cardFor(ctx: BotContext, record: CardRecord, plan: StoredPlan, lang: Lang, companyName: string): Promise<AdaptiveCardJson> {
   if (plan.status === 'applied') {
     const run = plan.runId ? await ctx.store.getRun(plan.runId) : null;
     if (run) return resultCard(plan, run as Run, lang, companyName, record.actedByName ?? (await nameOf(ctx, plan.companyId, run.confirmedBy)));
@@ -333,7 +332,7 @@ async function nameOf(ctx: BotContext, companyId: string, loginName: string): Pr
 }
 
 /** Replaces the plan card's message for everyone in the conversation. */
-async function updateForEveryone(ctx: BotContext, record: PlanCardRecord, content: AdaptiveCardJson): Promise<void> {
+async function updateForEveryone(ctx: BotContext, record: CardRecord, content: AdaptiveCardJson): Promise<void> {
   if (!record.activityId) return;
   try {
     await ctx.proactive(record.reference, async (c) => {

@@ -12,7 +12,11 @@ import type { SyncService } from '../../sync/sync-service.ts';
 import type { BotAuthSettings, SafetyBotAdapter } from '../adapter.ts';
 import type { AdaptiveCardJson } from '../cards.ts';
 import type { SsoSettings } from '../sso.ts';
-import type { TeamsStore } from '../teams-store.ts';
+import type { PlanCardRecord, TeamsStore } from '../../store/teams-store.ts';
+
+/** The bot's records in the database, with Teams conversation references. */
+export type BotTeamsStore = TeamsStore<Partial<ConversationReference>>;
+export type CardRecord = PlanCardRecord<Partial<ConversationReference>>;
 
 /** Where SSO tokens come from: Teams (settings only), or, in the demo, minted locally for the sender. */
 export interface SsoSource {
@@ -50,7 +54,7 @@ export interface BotContext {
   readonly log: Logger;
   readonly store: SafetyStore;
   readonly sync: SyncService;
-  readonly teamsStore: TeamsStore;
+  readonly teamsStore: BotTeamsStore;
   readonly adapter: SafetyBotAdapter | null;
   readonly botId: string;
   readonly clock: () => Date;
