@@ -303,11 +303,12 @@ export class SafetyStore {
     const oid = who.aadObjectId?.trim() ?? '';
     const upn = who.upn?.trim() ?? '';
     if (!oid && !upn) return [];
+    // One index lookup per way of linking (a union, so neither becomes a filter over the company).
     const params: string[] = [companyId];
-    const terms: string[] = [];
-    if (oid) terms.push(`lower(u.entra_object_id) = lower($${params.push(oid)})`);
-    if (upn) terms.push(`u.login_key = lower($${params.push(upn)})`);
-    const rows = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and (${terms.join(' or ')})`, params);
+    const arms: string[] = [];
+    if (oid) arms.push(`select id from users where company_id = $1 and lower(entra_object_id) = lower($${params.push(oid)})`);
+    if (upn) arms.push(`select id from users where company_id = $1 and login_key = lower($${params.push(upn)})`);
+    const rows = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id in (${arms.join(' union ')})`, params);
     return rows.map(toUser);
   }
 
