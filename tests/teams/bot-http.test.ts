@@ -204,6 +204,25 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       assert.ok(!h.connector.calls.some(isOAuthCard));
     });
 
+    it('defect 14: with the Teams roster unreachable, a sender linked only by UPN is told "could not check your account", not "not a service user"', async () => {
+      h.connector.membersDown = true;
+      try {
+        const before = h.connector.calls.length;
+        await h.post(h.activity(MEGAN, { type: 'message', text: 'sync directory' }));
+        const text = await lastText(before);
+        assert.match(text, /couldn't check your account/);
+        assert.doesNotMatch(text, /couldn't find you/);
+      } finally {
+        h.connector.membersDown = false;
+      }
+    });
+
+    it('a sender the roster does not know (404) and the service does not know is refused as no service user', async () => {
+      const before = h.connector.calls.length;
+      await h.post(h.activity({ aadObjectId: '00000000-0000-4000-8000-0000000000ee', name: 'Nobody' }, { type: 'message', text: 'sync directory' }));
+      assert.match(await lastText(before), /couldn't find you among the users/);
+    });
+
     it('a system administrator without the Entra role (User Administrator only) is refused after SSO; nothing is read', async () => {
       const megan = (await h.ctx.store.listUsers(h.companyId)).find((u) => u.loginName === 'MeganB@contoso.onmicrosoft.com')!;
       await h.ctx.store.updateUser(h.companyId, megan.id, { roles: ['systemAdmin'] }, 'test');
