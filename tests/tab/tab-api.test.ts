@@ -136,6 +136,10 @@ describe('configuration tab API', function () {
     assert.equal(res.status, 201);
     assert.match(((await res.json()) as { token: string }).token, /^scim_/);
     assert.equal(res.headers.get('cache-control'), 'no-store');
+    // The demo page's administrator token too.
+    const demo = await fetch(`${t.running.url}/api/tab/demo-token`);
+    assert.equal(demo.status, 200);
+    assert.equal(demo.headers.get('cache-control'), 'no-store');
   });
 
   it('SCIM tokens: issued once, listed without the secret, revoked; disconnect unlinks the tenant', async () => {
