@@ -11,7 +11,7 @@ import type { AdminIdentity, AuthorizeDeps } from '../../sync/authorize.ts';
 import type { SyncService } from '../../sync/sync-service.ts';
 import type { BotAuthSettings, SafetyBotAdapter } from '../adapter.ts';
 import type { AdaptiveCardJson } from '../cards.ts';
-import type { SsoSettings } from '../sso.ts';
+import type { SigningKeyCache, SsoSettings } from '../sso.ts';
 import type { PlanCardRecord, TeamsStore } from '../../store/teams-store.ts';
 
 /** The bot's records in the database, with Teams conversation references. */
@@ -47,6 +47,8 @@ export interface TeamsBotOptions {
   adminSessionTtlInMs?: number;
   /** A card still "importing" this long after the click, with the plan not applied, was interrupted. Default 30 minutes. */
   interruptedAfterInMs?: number;
+  /** The authority's signing keys, shared with the tab (default: the process's bounded cache). */
+  signingKeys?: SigningKeyCache;
 }
 
 export interface BotContext {

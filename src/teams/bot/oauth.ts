@@ -37,7 +37,11 @@ export type TokenOutcome =
  */
 export async function checkToken(ctx: BotContext, token: string, settings: SsoSettings, tenantId: string, aadObjectId: string): Promise<TokenOutcome> {
   const access = await authorizeSsoToken(
-    { ...ctx.authorizeDeps, wrapCredential: (p) => cachingProvider(p, ctx.clock) },
+    {
+      ...ctx.authorizeDeps,
+      wrapCredential: (p) => cachingProvider(p, ctx.clock),
+      ...(ctx.options.signingKeys ? { keys: ctx.options.signingKeys } : {}),
+    },
     token,
     settings,
     { tenantId, aadObjectId: aadObjectId || null },
