@@ -4,6 +4,7 @@ import type { RouteRegistrar } from './server.ts';
 import { startDemoSso } from './devtools/demo.ts';
 import { DEMO_ADMIN_OBJECT_ID } from './devtools/demo-tenant.ts';
 import { createTeamsBot, ssoSettingsFromConfig, teamsRegistrar, type SsoSource } from './teams/index.ts';
+import { SigningKeyCache } from './teams/sso.ts';
 import { registerTabRoutes } from './teams/tab/tab-routes.ts';
 
 export function extraRegistrars(ctx: AppContext, options: { demo?: boolean } = {}): RouteRegistrar[] {
@@ -23,8 +24,11 @@ export function extraRegistrars(ctx: AppContext, options: { demo?: boolean } = {
   const fromConfig = ssoSettingsFromConfig(ctx);
   const sso = emulated ? demoSource : async (): Promise<SsoSource | null> => (fromConfig ? { settings: fromConfig } : null);
 
+  // One bounded cache of the authority's signing keys for the bot and the tab (defect 5).
+  const signingKeys = new SigningKeyCache();
+
   // The Teams bot on POST /api/messages; it also posts scheduled plans for approval (B7).
-  const bot = createTeamsBot(ctx, { demo, demoSso: demoSource });
+  const bot = createTeamsBot(ctx, { demo, demoSso: demoSource, overrides: { signingKeys } });
   ctx.hooks.onScheduledPlan = async (plan) => {
     await bot.postScheduledPlan(plan);
   };
@@ -40,6 +44,7 @@ export function extraRegistrars(ctx: AppContext, options: { demo?: boolean } = {
       sso,
       demoAdminObjectId: emulated ? DEMO_ADMIN_OBJECT_ID : undefined,
       publicBaseUrl: ctx.config.publicBaseUrl,
+      signingKeys,
     }),
   );
 

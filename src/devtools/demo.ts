@@ -84,6 +84,8 @@ export interface DemoSso {
   };
   /** A Teams-SSO-like token for a user of the emulated tenant (what Teams would hand the bot). */
   signUserToken(objectId: string): Promise<string>;
+  /** Method and path of every request the emulator answered (tests count key fetches). */
+  requestLog: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -111,6 +113,7 @@ export async function startDemoSso(): Promise<DemoSso> {
       appIdUri: `api://localhost/botid-${DEMO_APP_CLIENT_ID}`,
     },
     signUserToken: (objectId) => emulator.signUserToken(objectId),
+    requestLog: emulator.requestLog,
     close: () => emulator.close(),
   };
 }

@@ -64,6 +64,11 @@ export interface SignUserTokenOptions {
   expiresInSeconds?: number;
   /** `scp`; default "access_as_user". */
   scope?: string;
+  /**
+   * The `wids` claim: default the user's directory roles; null leaves the claim out (an app
+   * registration without `groupMembershipClaims: "DirectoryRole"`: roles come from /me/memberOf).
+   */
+  wids?: readonly string[] | null;
 }
 
 export interface TokenEmulator {
@@ -332,7 +337,7 @@ export async function startTokenEmulator(options: TokenEmulatorOptions): Promise
           upn: user.userPrincipalName,
           preferred_username: user.userPrincipalName,
           name: user.name,
-          wids: user.wids,
+          ...(opts.wids === null ? {} : { wids: [...(opts.wids ?? user.wids)] }),
           azp: TEAMS_CLIENT_APP_ID,
           scp: opts.scope ?? 'access_as_user',
           ver: '2.0',

@@ -8,24 +8,8 @@ import { z } from 'zod';
 import { createGraphRequester, type GraphClientOptions } from './graph-reader.ts';
 import type { TokenProvider } from './tokens.ts';
 
-/** Entra built-in role template ids (the same in every tenant). */
-export const ROLE_TEMPLATE_IDS = {
-  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
-  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
-  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
-  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
-} as const;
-
-/** The roles that count as "Cloud Application Administrator or higher" (R2). */
-export const SYNC_ADMIN_ROLE_TEMPLATE_IDS: readonly string[] = Object.values(ROLE_TEMPLATE_IDS);
-
-const SYNC_ADMIN_SET = new Set(SYNC_ADMIN_ROLE_TEMPLATE_IDS);
-
-/** True when one of the role template ids is Global, Privileged Role, Application or Cloud Application Administrator. */
-export function hasSyncAdminRole(wids: readonly string[] | null | undefined): boolean {
-  if (!Array.isArray(wids)) return false;
-  return wids.some((w) => typeof w === 'string' && SYNC_ADMIN_SET.has(w.trim().toLowerCase()));
-}
+// The R2 role set is a domain rule (src/domain/access.ts); re-exported for the directory's callers.
+export { ROLE_TEMPLATE_IDS, SYNC_ADMIN_ROLE_TEMPLATE_IDS, hasSyncAdminRole } from '../domain/access.ts';
 
 const MemberOfItemSchema = z
   .object({

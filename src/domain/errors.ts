@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'DIRECTORY_THROTTLED'
   | 'TOKEN_UNAVAILABLE'
   | 'CONSENT_REQUIRED'
+  /** The caller's access could not be checked (database, Graph or the authority unreachable): try again. */
+  | 'ACCOUNT_CHECK_FAILED'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -51,6 +53,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   DIRECTORY_THROTTLED: 503,
   TOKEN_UNAVAILABLE: 502,
   CONSENT_REQUIRED: 403,
+  ACCOUNT_CHECK_FAILED: 503,
   INTERNAL: 500,
 };
 

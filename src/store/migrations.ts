@@ -281,6 +281,14 @@ alter table directory_mirror drop constraint directory_mirror_pkey;
 alter table directory_mirror add primary key (company_id, tenant_key, entra_id);
 `,
   },
+  {
+    version: 7,
+    name: 'users by Entra object id, case-insensitively (the admin lookup of every sign-in and click)',
+    sql: `
+-- R2 lookups compare object ids case-insensitively; users_entra_unique indexes the raw value only.
+create index if not exists users_entra_key on users (company_id, lower(entra_object_id));
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

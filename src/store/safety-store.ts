@@ -303,6 +303,31 @@ export class SafetyStore {
     return listUsers(this.db, companyId);
   }
 
+  /**
+   * The users who may be the sender (R17/R18): linked by Entra object id, or whose login name is the
+   * UPN — at most two rows, on indexed columns (users_entra_key, users_login_unique), never the
+   * roster. The pure decision (src/domain/access.ts) picks among them.
+   */
+  async findLinkCandidates(companyId: string, who: { aadObjectId: string | null; upn: string | null }): Promise<SafetyUser[]> {
+    const oid = who.aadObjectId?.trim() ?? '';
+    const upn = who.upn?.trim() ?? '';
+    if (!oid && !upn) return [];
+    // One index lookup per way of linking (a union, so neither becomes a filter over the company).
+    const params: string[] = [companyId];
+    const arms: string[] = [];
+    if (oid) arms.push(`select id from users where company_id = $1 and lower(entra_object_id) = lower($${params.push(oid)})`);
+    if (upn) arms.push(`select id from users where company_id = $1 and login_key = lower($${params.push(upn)})`);
+    const rows = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id in (${arms.join(' union ')})`, params);
+    return rows.map(toUser);
+  }
+
+  /** One user by login name (case-insensitive, indexed); null when none. */
+  async findUserByLoginName(companyId: string, loginName: string): Promise<SafetyUser | null> {
+    if (!loginName.trim()) return null;
+    const [row] = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.login_key = lower($2)`, [companyId, loginName.trim()]);
+    return row ? toUser(row) : null;
+  }
+
   async getUser(companyId: string, userId: string): Promise<SafetyUser> {
     requireUuid(userId, 'User');
     const [row] = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [

@@ -3,7 +3,7 @@
  * parameterised sentence is a function so both languages keep their own word order.
  */
 import { ROLE_LABELS_EN, type PlanErrorCode, type PlanIssue, type PlanWarningCode, type Role, type SkipReason, type UpdatableField } from '../domain/types.ts';
-import type { Refusal } from './access.ts';
+import type { Refusal } from '../domain/access.ts';
 
 export type Lang = 'en' | 'ja';
 
@@ -166,6 +166,8 @@ export interface Strings {
   refusal(reason: Refusal, company: string | null): string;
   failure(code: string, message: string): string;
   notConfigured: string;
+  /** Defect 14: the account could not be checked (database, Graph or Teams unreachable); never a refusal. */
+  accountCheckFailed: string;
 }
 
 const en: Strings = {
@@ -389,6 +391,7 @@ const en: Strings = {
     }
   },
   notConfigured: 'The bot sign-in is not configured (AAD_APP_CLIENT_ID, AAD_APP_CLIENT_SECRET, AAD_APP_TENANT_ID); nothing was read.',
+  accountCheckFailed: "Sorry, I couldn't check your account right now, so nothing was read or changed. Please try again in a moment.",
 };
 
 const ja: Strings = {
@@ -610,6 +613,7 @@ const ja: Strings = {
     }
   },
   notConfigured: 'ボットのサインインが構成されていません (AAD_APP_CLIENT_ID、AAD_APP_CLIENT_SECRET、AAD_APP_TENANT_ID)。何も読み込んでいません。',
+  accountCheckFailed: '申し訳ありません。いまアカウントを確認できなかったため、何も読み込まず、何も変更していません。しばらくしてからもう一度お試しください。',
 };
 
 export function strings(lang: Lang): Strings {

@@ -57,7 +57,11 @@ export type SsoFailure =
   | 'invalid'
   | 'expired'
   /** Valid, but for another user or tenant than the Teams sender. */
-  | 'mismatch';
+  | 'mismatch'
+  /** The authority's signing keys could not be fetched (or are in backoff after a failure): try again. */
+  | 'unavailable'
+  /** The token's tenant belongs to no company and is not the app's own: its keys are never fetched. */
+  | 'unknown_tenant';
 
 export class SsoTokenError extends Error {
   override readonly name = 'SsoTokenError';
@@ -73,22 +77,90 @@ function issuerHost(authorityHost: string): string {
   return url.origin;
 }
 
-const jwksCache = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+type KeyGetter = ReturnType<typeof createRemoteJWKSet>;
 
-function jwksFor(authorityHost: string, tenantId: string): ReturnType<typeof createRemoteJWKSet> {
-  const url = `${new URL(authorityHost).origin}/${encodeURIComponent(tenantId)}/discovery/v2.0/keys`;
-  let set = jwksCache.get(url);
-  if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 10_000, cooldownDuration: 30_000 });
-    jwksCache.set(url, set);
-  }
-  return set;
+export interface SigningKeyCacheOptions {
+  /** How many tenants' key sets are kept (least recently used dropped first). Default 64. */
+  maxTenants?: number;
+  /** After a failed key fetch, the wait before the next one; doubles per failure. Default 5 000. */
+  failureBackoffInMs?: number;
+  /** The longest wait between fetches after failures. Default 300 000. */
+  maxBackoffInMs?: number;
+  clock?: () => Date;
 }
+
+/**
+ * The authority's signing keys per tenant (defect 5): bounded (LRU), and a tenant whose key fetch
+ * failed is not fetched again until its backoff has passed. Callers fetch keys only for tenants
+ * that belong to a company or are the app's own (see verifySsoToken's isKnownTenant).
+ */
+export class SigningKeyCache {
+  private readonly sets = new Map<string, { keys: KeyGetter; failures: number; retryAt: number }>();
+  private readonly maxTenants: number;
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: SigningKeyCacheOptions = {}) {
+    this.maxTenants = Math.max(1, options.maxTenants ?? 64);
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  get size(): number {
+    return this.sets.size;
+  }
+
+  keysFor(authorityHost: string, tenantId: string): KeyGetter {
+    const url = `${new URL(authorityHost).origin}/${encodeURIComponent(tenantId)}/discovery/v2.0/keys`;
+    let entry = this.sets.get(url);
+    if (entry) {
+      this.sets.delete(url);
+    } else {
+      entry = { keys: createRemoteJWKSet(new URL(url), { timeoutDuration: 10_000, cooldownDuration: 30_000 }), failures: 0, retryAt: 0 };
+      while (this.sets.size >= this.maxTenants) this.sets.delete(this.sets.keys().next().value!);
+    }
+    this.sets.set(url, entry);
+    const e = entry;
+    const getter = async (...args: Parameters<KeyGetter>) => {
+      const now = this.clock().getTime();
+      if (now < e.retryAt) throw new SsoTokenError('unavailable');
+      try {
+        const key = await e.keys(...args);
+        e.failures = 0;
+        return key;
+      } catch (err) {
+        // A key the set does not hold is the token's fault; a fetch that failed (network, timeout,
+        // not 200, not a key set) is the authority's, and backs off.
+        if (
+          err instanceof joseErrors.JWKSNoMatchingKey ||
+          err instanceof joseErrors.JWKSMultipleMatchingKeys ||
+          err instanceof joseErrors.JOSENotSupported ||
+          err instanceof joseErrors.JOSEAlgNotAllowed
+        ) {
+          throw err;
+        }
+        e.failures++;
+        const wait = Math.min(this.options.maxBackoffInMs ?? 300_000, (this.options.failureBackoffInMs ?? 5_000) * 2 ** (e.failures - 1));
+        e.retryAt = now + wait;
+        throw new SsoTokenError('unavailable');
+      }
+    };
+    return getter as unknown as KeyGetter;
+  }
+}
+
+/** The process's signing keys (one per server; bounded). */
+export const defaultSigningKeys = new SigningKeyCache();
 
 const claimString = (p: JWTPayload, k: string): string | null => {
   const v = p[k];
   return typeof v === 'string' && v.trim() ? v.trim() : null;
 };
+
+export interface VerifyOptions {
+  /** Whether a tenant belongs to a company (the app's own tenant always counts). */
+  isKnownTenant: (tenantId: string) => Promise<boolean>;
+  /** Default: the process's bounded cache. */
+  keys?: SigningKeyCache;
+}
 
 /**
  * Verifies a Teams SSO token (v1 or v2) for this app and tenant, and that it belongs to the Teams
@@ -98,13 +170,17 @@ export async function verifySsoToken(
   token: string,
   settings: SsoSettings,
   expected: { tenantId: string; aadObjectId: string | null },
+  options: VerifyOptions,
 ): Promise<VerifiedUser> {
   const tid = expected.tenantId;
+  // Defect 5: a forged token naming any tenant must not make the server fetch that tenant's keys.
+  // A failing lookup throws (the caller answers "could not check"), never counts as unknown.
+  if (tid.toLowerCase() !== settings.tenantId.toLowerCase() && !(await options.isKnownTenant(tid))) throw new SsoTokenError('unknown_tenant');
   const host = issuerHost(settings.authorityHost);
   const issuers = [`${host}/${tid}/v2.0`, `https://sts.windows.net/${tid}/`];
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, jwksFor(settings.authorityHost, tid), {
+    ({ payload } = await jwtVerify(token, (options.keys ?? defaultSigningKeys).keysFor(settings.authorityHost, tid), {
       issuer: issuers,
       audience: [settings.clientId, ...settings.audiences],
       algorithms: ['RS256'],
@@ -112,6 +188,7 @@ export async function verifySsoToken(
     }));
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw new SsoTokenError('expired');
+    if (e instanceof SsoTokenError) throw e;
     throw new SsoTokenError('invalid');
   }
   const oid = claimString(payload, 'oid');

@@ -3,10 +3,12 @@
  * token emulator, the demo tenant on the Graph emulator, a real store.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { SignJWT, generateKeyPair } from 'jose';
 import { seedDemoCompany, startDemoSso, startDemoTenant, type DemoSso, type DemoTenant } from '../../src/devtools/demo.ts';
 import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../src/devtools/demo-tenant.ts';
 import type { Plan, Run } from '../../src/domain/types.ts';
+import { SigningKeyCache } from '../../src/teams/sso.ts';
 import { registerTabRoutes } from '../../src/teams/tab/tab-routes.ts';
 import { startTestServer, type TestServer } from '../helpers/api.ts';
 
@@ -16,6 +18,8 @@ describe('configuration tab API', function () {
   let sso: DemoSso;
   let t: TestServer;
   let admin: string;
+  const signingKeys = new SigningKeyCache({ maxTenants: 8 });
+  const keyFetches = () => sso.requestLog.filter((r) => r.url.endsWith('/discovery/v2.0/keys')).length;
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
   const call = <T>(method: string, path: string, body?: unknown, token = admin) => t.call<T>(method, path, body, as(token));
 
@@ -31,6 +35,7 @@ describe('configuration tab API', function () {
           graphBaseUrl: tenant.graphBaseUrl,
           sso: async () => ({ settings: sso.settings, silentToken: (oid) => sso.signUserToken(oid) }),
           demoAdminObjectId: DEMO_ADMIN_OBJECT_ID,
+          signingKeys,
         }),
     ]);
     await seedDemoCompany(t.ctx.store);
@@ -71,6 +76,26 @@ describe('configuration tab API', function () {
     assert.equal(refused.body.error.details.reason, 'NOT_SYSTEM_ADMIN');
   });
 
+  it('defect 5: 200 forged tokens with random tenant ids make no key fetch, and the key cache stays bounded', async () => {
+    const { privateKey } = await generateKeyPair('RS256');
+    const issuerHost = sso.settings.authorityHost.replace('http:', 'https:');
+    const before = keyFetches();
+    for (let i = 0; i < 200; i++) {
+      const tid = randomUUID();
+      const forged = await new SignJWT({ tid, oid: randomUUID(), wids: ['62e90394-69f5-4237-9190-012177145e10'] })
+        .setProtectedHeader({ alg: 'RS256', kid: `forged-${i}` })
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .setAudience(sso.settings.clientId)
+        .setIssuer(`${issuerHost}/${tid}/v2.0`)
+        .sign(privateKey);
+      const res = await call('GET', '/api/tab/context', undefined, forged);
+      assert.ok(res.status === 401 || res.status === 403, `forged token ${i}: ${res.status}`);
+    }
+    assert.equal(keyFetches() - before, 0, 'no JWKS was fetched for a tenant that belongs to no company');
+    assert.ok(signingKeys.size <= 1, `the key cache holds ${signingKeys.size} tenants`);
+  });
+
   it('settings, preview with the full lists, confirm, history and CSV', async () => {
     const ctx = await call<{ company: { name: string }; settings: { initialPasswordSet: boolean } }>('GET', '/api/tab/context');
     assert.equal(ctx.status, 200);
@@ -100,6 +125,21 @@ describe('configuration tab API', function () {
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
     const after = (await t.ctx.store.listUsers((await t.ctx.store.findCompanyByTenant(DEMO_TENANT_ID))!.id)).length;
     assert.equal(before - after, undo.body.summary.usersToRemove - (applied.body.counts.created ?? 0));
+  });
+
+  it('defect 11: the tab\'s SCIM-token answer (the secret, shown once) carries Cache-Control: no-store', async () => {
+    const res = await fetch(`${t.running.url}/api/tab/scim-tokens`, {
+      method: 'POST',
+      headers: { ...as(admin), 'content-type': 'application/json' },
+      body: JSON.stringify({ label: 'cache check' }),
+    });
+    assert.equal(res.status, 201);
+    assert.match(((await res.json()) as { token: string }).token, /^scim_/);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    // The demo page's administrator token too.
+    const demo = await fetch(`${t.running.url}/api/tab/demo-token`);
+    assert.equal(demo.status, 200);
+    assert.equal(demo.headers.get('cache-control'), 'no-store');
   });
 
   it('SCIM tokens: issued once, listed without the secret, revoked; disconnect unlinks the tenant', async () => {

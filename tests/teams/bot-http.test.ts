@@ -9,6 +9,7 @@ import { actionInvoke, BOT_ID, OUTBOUND_TOKEN, startHarness, type Harness } from
 import { cardOf, cardText, type ConnectorCall } from './helpers/connector.ts';
 import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
+import { createLogger } from '../../src/log.ts';
 
 const ALEX = { aadObjectId: DEMO_ADMIN_OBJECT_ID, name: 'Alex Wilber' };
 const MEGAN = { aadObjectId: DEMO_USERS.meganBowen, name: 'Megan Bowen' };
@@ -201,6 +202,25 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       await h.post(h.activity(MEGAN, { type: 'message', text: 'sync directory' }));
       assert.match(await lastText(before), /only system administrators of the safety service may sync/);
       assert.ok(!h.connector.calls.some(isOAuthCard));
+    });
+
+    it('defect 14: with the Teams roster unreachable, a sender linked only by UPN is told "could not check your account", not "not a service user"', async () => {
+      h.connector.membersDown = true;
+      try {
+        const before = h.connector.calls.length;
+        await h.post(h.activity(MEGAN, { type: 'message', text: 'sync directory' }));
+        const text = await lastText(before);
+        assert.match(text, /couldn't check your account/);
+        assert.doesNotMatch(text, /couldn't find you/);
+      } finally {
+        h.connector.membersDown = false;
+      }
+    });
+
+    it('a sender the roster does not know (404) and the service does not know is refused as no service user', async () => {
+      const before = h.connector.calls.length;
+      await h.post(h.activity({ aadObjectId: '00000000-0000-4000-8000-0000000000ee', name: 'Nobody' }, { type: 'message', text: 'sync directory' }));
+      assert.match(await lastText(before), /couldn't find you among the users/);
     });
 
     it('a system administrator without the Entra role (User Administrator only) is refused after SSO; nothing is read', async () => {
@@ -462,6 +482,50 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       assert.ok(!h.connector.calls.some(isPlanCard));
       assert.equal((await h.ctx.store.listPlans(h.companyId)).length, 0);
     });
+  });
+});
+
+describe('Teams bot when the database is down (defect 14)', function () {
+  this.timeout(60_000);
+  let h: Harness;
+  const logged: { event: string; reason?: string; code?: string }[] = [];
+  before(async () => {
+    h = await startHarness({ log: createLogger('warn', (line) => logged.push(JSON.parse(line) as { event: string })) });
+  });
+  after(async () => {
+    // The store is closed by the test; close the rest.
+    await h?.bot.close();
+    await h?.running.close();
+    await Promise.all([h?.connector.close(), h?.channel.close(), h?.tokens.close(), h?.graph.close()]);
+  });
+
+  let planned: { cardCall: ConnectorCall; planId: string };
+  it('plans while the database is up', async () => {
+    planned = await planAs(h, ALEX);
+  });
+
+  it('defect 14: with the database closed, `sync directory` answers "could not check your account, try again", never a refusal', async () => {
+    await h.ctx.store.close(); // the real database goes away under the running bot
+    const before = h.connector.calls.length;
+    const res = await h.post(h.activity(ALEX, { type: 'message', text: 'sync directory' }));
+    assert.equal(res.status, 200);
+    const reply = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= before && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
+    assert.match(reply, /couldn't check your account/);
+    assert.doesNotMatch(reply, /tenant isn't linked|couldn't find you|only system administrators/);
+    assert.ok(!h.connector.calls.slice(before).some(isOAuthCard), 'no sign-in is asked for');
+    assert.ok(logged.some((l) => l.event === 'access.check_failed' && l.reason === 'STORE_UNAVAILABLE'), 'the outage is logged with a code');
+    // The same in Japanese.
+    const beforeJa = h.connector.calls.length;
+    await h.post(h.activity(ALEX, { type: 'message', text: 'ディレクトリ同期', locale: 'ja-JP' }));
+    const ja = (await h.connector.waitFor((c) => h.connector.calls.indexOf(c) >= beforeJa && typeof c.activity.text === 'string' && c.activity.text.length > 0)).activity.text!;
+    assert.match(ja, /アカウントを確認できなかった/);
+  });
+
+  it('defect 14: with the database closed, a Confirm click answers "could not check your account", not a refusal or a dead card', async () => {
+    const res = await h.post(h.activity(ALEX, actionInvoke('confirmImport', { planId: planned.planId }, planned.cardCall.id)));
+    assert.equal(res.status, 200);
+    const text = String((res.body as { value: unknown }).value);
+    assert.match(text, /couldn't check your account/);
   });
 });
 

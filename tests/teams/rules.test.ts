@@ -1,6 +1,6 @@
 /** The bot's small pure parts: commands, who may sync (R1–R3), escaping of names. */
 import assert from 'node:assert/strict';
-import { decideAccess, findLinkedUser } from '../../src/teams/access.ts';
+import { decideAccess, findLinkedUser } from '../../src/domain/access.ts';
 import { parseCommand } from '../../src/teams/commands.ts';
 import { langOf, md } from '../../src/teams/i18n.ts';
 import { ROLE_TEMPLATE_IDS } from '../../src/directory/admin-roles.ts';

@@ -1,22 +1,25 @@
 /**
- * Who is calling the configuration tab's API: the Teams SSO token in the
- * Authorization header, verified (signature, issuer, audience, expiry), then
- * the same R1–R3 decision as the bot. Nothing is read before that passes.
+ * Who is calling the configuration tab's API: the Teams SSO token in the Authorization header,
+ * verified and decided exactly as the bot does (../sso-access.ts -> src/sync/authorize.ts: R1–R3,
+ * the Entra role from `wids` or /me/memberOf). Nothing is read before that passes.
  */
 import { decodeJwt } from 'jose';
 import { AppError } from '../../domain/errors.ts';
+import type { Refusal } from '../../domain/access.ts';
 import type { Company, SafetyUser } from '../../domain/types.ts';
+import type { DirectoryReader } from '../../directory/graph-reader.ts';
+import type { Logger } from '../../log.ts';
 import type { SafetyStore } from '../../store/safety-store.ts';
-import { decideAccess, type Refusal } from '../access.ts';
-import type { SsoSource } from '../bot.ts';
-import { SsoTokenError, verifySsoToken, type VerifiedUser } from '../sso.ts';
+import type { SsoSource } from '../bot/context.ts';
+import { authorizeSsoToken } from '../sso-access.ts';
+import type { SigningKeyCache, VerifiedUser } from '../sso.ts';
 
 export interface TabCaller {
   company: Company;
   user: SafetyUser;
   verified: VerifiedUser;
-  /** The SSO token itself, for the on-behalf-of exchange; never logged or returned. */
-  ssoToken: string;
+  /** The directory, read as the caller (on-behalf-of). */
+  reader: DirectoryReader;
 }
 
 const REFUSAL_TEXT: Record<Refusal, string> = {
@@ -28,14 +31,25 @@ const REFUSAL_TEXT: Record<Refusal, string> = {
   IDENTITY_MISMATCH: 'The sign-in does not match your Teams identity.',
 };
 
-export async function authenticateTabCaller(
-  authorization: string | undefined,
-  deps: { store: SafetyStore; sso: () => Promise<SsoSource | null> },
-): Promise<TabCaller> {
+export interface TabAuthDeps {
+  store: SafetyStore;
+  log: Logger;
+  graphBaseUrl: string;
+  sso: () => Promise<SsoSource | null>;
+  keys?: SigningKeyCache;
+}
+
+export async function authenticateTabCaller(authorization: string | undefined, deps: TabAuthDeps): Promise<TabCaller> {
   const m = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
   if (!m) throw new AppError('UNAUTHORIZED', 'Sign in with Teams to use this page.');
   const token = m[1]!;
-  const source = await deps.sso();
+  let source: SsoSource | null;
+  try {
+    source = await deps.sso();
+  } catch (e) {
+    deps.log.error('access.check_failed', { reason: 'SSO_UNAVAILABLE', code: 'SSO_UNAVAILABLE', error: e });
+    throw new AppError('ACCOUNT_CHECK_FAILED', 'Your account could not be checked right now; try again.');
+  }
   if (!source) throw new AppError('UNAUTHORIZED', 'Teams single sign-on is not configured on this server (AAD_APP_*).');
   let tid: string;
   try {
@@ -45,29 +59,28 @@ export async function authenticateTabCaller(
   } catch {
     throw new AppError('UNAUTHORIZED', 'The sign-in token is not valid.');
   }
-  let verified: VerifiedUser;
-  try {
-    verified = await verifySsoToken(token, source.settings, { tenantId: tid, aadObjectId: null });
-  } catch (e) {
-    if (e instanceof SsoTokenError) {
-      throw new AppError('UNAUTHORIZED', e.reason === 'expired' ? 'Your sign-in has expired; reload the tab.' : 'The sign-in token is not valid.', {
-        reason: e.reason,
+  const access = await authorizeSsoToken(
+    { store: deps.store, log: deps.log, graphBaseUrl: deps.graphBaseUrl, ...(deps.keys ? { keys: deps.keys } : {}) },
+    token,
+    source.settings,
+    { tenantId: tid, aadObjectId: null },
+  );
+  if (access.ok) return { company: access.company, user: access.user, verified: access.verified, reader: access.reader };
+  switch (access.code) {
+    case 'SIGN_IN_INVALID':
+      throw new AppError('UNAUTHORIZED', access.reason === 'expired' ? 'Your sign-in has expired; reload the tab.' : 'The sign-in token is not valid.', {
+        reason: access.reason,
       });
-    }
-    throw e;
+    case 'SIGN_IN_REQUIRED':
+      throw new AppError('UNAUTHORIZED', 'Your sign-in could not be used to read the directory; reload the tab.', { reason: 'SIGN_IN_REQUIRED' });
+    case 'CONSENT_REQUIRED':
+      throw new AppError('CONSENT_REQUIRED', 'An Entra administrator must grant Safety Sync admin consent first.', {
+        reason: 'CONSENT_REQUIRED',
+        ...(access.adminConsentUrl ? { adminConsentUrl: access.adminConsentUrl } : {}),
+      });
+    case 'ACCOUNT_CHECK_FAILED':
+      throw new AppError('ACCOUNT_CHECK_FAILED', 'Your account could not be checked right now; try again.', { reason: 'ACCOUNT_CHECK_FAILED' });
+    default:
+      throw new AppError('FORBIDDEN', REFUSAL_TEXT[access.code], { reason: access.code });
   }
-  const company = await deps.store.findCompanyByTenant(verified.tenantId);
-  const users = company ? await deps.store.listUsers(company.id) : [];
-  const decision = decideAccess({
-    company,
-    users,
-    aadObjectId: verified.aadObjectId,
-    upn: verified.upn,
-    // Teams SSO tokens carry wids when the app registration asks for DirectoryRole claims (R2).
-    roleTemplateIds: verified.wids ?? [],
-  });
-  if (!decision.allowed) {
-    throw new AppError('FORBIDDEN', REFUSAL_TEXT[decision.reason], { reason: decision.reason });
-  }
-  return { company: company!, user: decision.user, verified, ssoToken: token };
 }

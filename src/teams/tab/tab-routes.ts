@@ -12,14 +12,13 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { jsonBody, param, parse, route } from '../../api/http.ts';
 import { AppError } from '../../domain/errors.ts';
-import { createGraphDirectoryReader } from '../../directory/graph-reader.ts';
 import type { Logger } from '../../log.ts';
 import type { SafetyStore } from '../../store/safety-store.ts';
 import { ScimTokenStore } from '../../store/scim-tokens.ts';
 import { historyCsv } from '../../sync/history.ts';
 import type { SyncService } from '../../sync/sync-service.ts';
-import type { SsoSource } from '../bot.ts';
-import { graphTokenProviderFor } from '../sso.ts';
+import type { SsoSource } from '../bot/context.ts';
+import type { SigningKeyCache } from '../sso.ts';
 import { authenticateTabCaller, type TabCaller } from './tab-auth.ts';
 
 export interface TabDeps {
@@ -31,6 +30,8 @@ export interface TabDeps {
   /** Demo only: hands the page a token for the demo administrator when it runs outside Teams. */
   demoAdminObjectId?: string;
   publicBaseUrl?: string;
+  /** The authority's signing keys (default: the process's bounded cache). */
+  signingKeys?: SigningKeyCache;
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
@@ -85,7 +86,13 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
 
   const h = (fn: (caller: TabCaller, req: Request, res: Response) => Promise<void>) =>
     route(log, async (req, res) => {
-      const caller = await authenticateTabCaller(req.header('authorization'), { store, sso: deps.sso });
+      const caller = await authenticateTabCaller(req.header('authorization'), {
+        store,
+        log,
+        graphBaseUrl: deps.graphBaseUrl,
+        sso: deps.sso,
+        ...(deps.signingKeys ? { keys: deps.signingKeys } : {}),
+      });
       await fn(caller, req, res);
     });
   const who = (c: TabCaller) => `teams:${c.user.loginName}`;
@@ -93,6 +100,7 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   server.get('/api/tab/demo-token', route(log, async (_req, res) => {
     const source = await deps.sso();
     if (!deps.demoAdminObjectId || !source?.silentToken) throw new AppError('NOT_FOUND', 'Not found.');
+    res.setHeader('cache-control', 'no-store');
     res.send(200, { token: await source.silentToken(deps.demoAdminObjectId) });
   }));
 
@@ -118,12 +126,7 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   }));
   server.post('/api/tab/plans', h(async (c, req, res) => {
     parse(Empty, jsonBody(req));
-    const source = await deps.sso();
-    const reader = createGraphDirectoryReader({
-      graphBaseUrl: deps.graphBaseUrl,
-      tokenProvider: graphTokenProviderFor(c.ssoToken, source!.settings),
-    });
-    res.send(201, await sync.createPlan(c.company.id, reader, { requestedBy: who(c), source: 'tab' }));
+    res.send(201, await sync.createPlan(c.company.id, c.reader, { requestedBy: who(c), source: 'tab' }));
   }));
   server.get('/api/tab/plans/:pid', h(async (c, req, res) => {
     res.send(200, await sync.getPlan(c.company.id, param(req, 'pid')));
@@ -157,6 +160,8 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   server.post('/api/tab/scim-tokens', h(async (c, req, res) => {
     const { label } = parse(TokenBody, jsonBody(req));
     const { token, info } = await tokens.issue(c.company.id, label, who(c));
+    // The secret is shown once: no browser or proxy cache may keep it.
+    res.setHeader('cache-control', 'no-store');
     res.send(201, { ...info, token });
   }));
   server.del('/api/tab/scim-tokens/:tid', h(async (c, req, res) => {

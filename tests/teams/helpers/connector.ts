@@ -33,6 +33,8 @@ export interface LocalConnector {
   url: string;
   calls: ConnectorCall[];
   members: Map<string, Member>;
+  /** While true, the roster (GET …/members/{id}) answers 503, as a Teams outage would. */
+  membersDown: boolean;
   /** Resolves once a call matching `pred` arrived (checks earlier calls too). */
   waitFor(pred: (c: ConnectorCall) => boolean, timeoutMs?: number): Promise<ConnectorCall>;
   close(): Promise<void>;
@@ -68,6 +70,10 @@ export async function startLocalConnector(): Promise<LocalConnector> {
       }
       const conversationId = parts[2];
       if (req.method === 'GET' && parts[3] === 'members' && parts[4]) {
+        if (connector.membersDown) {
+          send(503, { error: { code: 'ServiceUnavailable', message: 'The roster is unavailable.' } });
+          return;
+        }
         const m = members.get(parts[4]);
         if (!m) {
           send(404, { error: { code: 'MemberNotFoundInConversation' } });
@@ -103,10 +109,11 @@ export async function startLocalConnector(): Promise<LocalConnector> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const port = (server.address() as AddressInfo).port;
-  return {
+  const connector: LocalConnector = {
     url: `http://127.0.0.1:${port}/`,
     calls,
     members,
+    membersDown: false,
     waitFor(pred, timeoutMs = 15_000) {
       const found = calls.find(pred);
       if (found) return Promise.resolve(found);
@@ -125,6 +132,7 @@ export async function startLocalConnector(): Promise<LocalConnector> {
         server.closeAllConnections();
       }),
   };
+  return connector;
 }
 
 export function describe(c: ConnectorCall): string {

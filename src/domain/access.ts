@@ -1,9 +1,29 @@
 /**
- * Who may plan or confirm an import from Teams (R1–R3). Pure: the caller reads the company,
- * its users and the Entra roles, this decides.
+ * Who may plan or confirm an import (R1–R3), decided once. Pure: the caller reads the company, the
+ * candidate service users (those linked to the sender by object id or login name) and the Entra
+ * roles; this decides. Every edge (bot, tab, card clicks) reaches it through
+ * src/sync/authorize.ts, never on its own.
  */
-import type { Company, SafetyUser } from '../domain/types.ts';
-import { hasSyncAdminRole } from '../directory/admin-roles.ts';
+import type { Company, SafetyUser } from './types.ts';
+
+/** Entra built-in role template ids (the same in every tenant). */
+export const ROLE_TEMPLATE_IDS = {
+  globalAdministrator: '62e90394-69f5-4237-9190-012177145e10',
+  privilegedRoleAdministrator: 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+  applicationAdministrator: '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+  cloudApplicationAdministrator: '158c047a-c907-4556-b7ef-446551a6b5f7',
+} as const;
+
+/** The roles that count as "Cloud Application Administrator or higher" (R2). */
+export const SYNC_ADMIN_ROLE_TEMPLATE_IDS: readonly string[] = Object.values(ROLE_TEMPLATE_IDS);
+
+const SYNC_ADMIN_SET = new Set(SYNC_ADMIN_ROLE_TEMPLATE_IDS);
+
+/** True when one of the role template ids is Global, Privileged Role, Application or Cloud Application Administrator. */
+export function hasSyncAdminRole(wids: readonly string[] | null | undefined): boolean {
+  if (!Array.isArray(wids)) return false;
+  return wids.some((w) => typeof w === 'string' && SYNC_ADMIN_SET.has(w.trim().toLowerCase()));
+}
 
 export type Refusal =
   /** R3: the sender's tenant is linked to no company. */
@@ -23,7 +43,10 @@ export type AccessDecision = { allowed: true; user: SafetyUser } | { allowed: fa
 
 const key = (s: string | null | undefined): string => (s ?? '').trim().toLowerCase();
 
-/** The service user linked to the sender: Entra object id first (R17), else login name = UPN (R18). */
+/**
+ * The service user linked to the sender: Entra object id first (R17), else login name = UPN (R18).
+ * `users` may be the whole roster or only the candidates an indexed lookup found.
+ */
 export function findLinkedUser(users: readonly SafetyUser[], aadObjectId: string | null, upn: string | null): SafetyUser | null {
   const oid = key(aadObjectId);
   if (oid) {
@@ -41,6 +64,7 @@ export function findLinkedUser(users: readonly SafetyUser[], aadObjectId: string
 
 export interface AccessInput {
   company: Company | null;
+  /** The roster, or the candidates linked to the sender by object id or login name. */
   users: readonly SafetyUser[];
   aadObjectId: string | null;
   upn: string | null;

@@ -2,19 +2,19 @@
  * What the bot must remember across turns, restarts and instances (DESIGN §1 Storage): the
  * message that shows each plan card, the sign-ins it asked for, and the admins whose R2 check
  * passed from a verified SSO token. Tables from migration 3 (src/store/migrations.ts).
- * Never a token.
+ * Never a token. `R` is the Teams SDK's conversation reference, stored as JSON (the store knows no
+ * Teams types: botbuilder stays behind src/teams/).
  */
-import type { ConversationReference } from 'botbuilder';
-import type { Db } from '../store/database.ts';
+import type { Db } from './database.ts';
 
 export type CardState = 'shown' | 'importing' | 'done' | 'failed' | 'cancelled' | 'closed';
 
-export interface PlanCardRecord {
+export interface PlanCardRecord<R = unknown> {
   planId: string;
   companyId: string;
   conversationId: string;
   activityId: string | null;
-  reference: Partial<ConversationReference>;
+  reference: R;
   locale: string;
   state: CardState;
   actedBy: string | null;
@@ -24,12 +24,12 @@ export interface PlanCardRecord {
   error: { code: string; message: string } | null;
 }
 
-interface PlanCardRow {
+interface PlanCardRow<R> {
   plan_id: string;
   company_id: string;
   conversation_id: string;
   activity_id: string | null;
-  reference: Partial<ConversationReference>;
+  reference: R;
   locale: string;
   state: CardState;
   acted_by: string | null;
@@ -41,7 +41,7 @@ interface PlanCardRow {
 
 const iso = (v: Date | string | null): string | null => (v === null ? null : new Date(v).toISOString());
 
-const toCard = (r: PlanCardRow): PlanCardRecord => ({
+const toCard = <R>(r: PlanCardRow<R>): PlanCardRecord<R> => ({
   planId: r.plan_id,
   companyId: r.company_id,
   conversationId: r.conversation_id,
@@ -56,12 +56,12 @@ const toCard = (r: PlanCardRow): PlanCardRecord => ({
   error: r.error,
 });
 
-export interface PendingSignIn {
+export interface PendingSignIn<R = unknown> {
   id: string;
   tenantId: string;
   aadObjectId: string;
   command: 'sync';
-  reference: Partial<ConversationReference>;
+  reference: R;
   locale: string;
   expiresAt: string;
 }
@@ -75,17 +75,17 @@ export interface AdminSession {
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface SignInRow {
+interface SignInRow<R> {
   id: string;
   tenant_id: string;
   aad_object_id: string;
   command: 'sync';
-  reference: Partial<ConversationReference>;
+  reference: R;
   locale: string;
   expires_at: Date | string;
 }
 
-const toSignIn = (row: SignInRow): PendingSignIn => ({
+const toSignIn = <R>(row: SignInRow<R>): PendingSignIn<R> => ({
   id: row.id,
   tenantId: row.tenant_id,
   aadObjectId: row.aad_object_id,
@@ -95,7 +95,7 @@ const toSignIn = (row: SignInRow): PendingSignIn => ({
   expiresAt: new Date(row.expires_at).toISOString(),
 });
 
-export class TeamsStore {
+export class TeamsStore<R = unknown> {
   constructor(private readonly db: Db) {}
 
   // ------------------------------------------------------------ plan cards
@@ -104,7 +104,7 @@ export class TeamsStore {
     planId: string;
     companyId: string;
     conversationId: string;
-    reference: Partial<ConversationReference>;
+    reference: R;
     locale: string;
   }): Promise<void> {
     await this.db.query(
@@ -118,17 +118,17 @@ export class TeamsStore {
   }
 
   /** The company's most recent plan card: where a scheduled plan is posted for approval (B7). */
-  async latestPlanCard(companyId: string): Promise<PlanCardRecord | null> {
-    const [row] = await this.db.query<PlanCardRow>(
+  async latestPlanCard(companyId: string): Promise<PlanCardRecord<R> | null> {
+    const [row] = await this.db.query<PlanCardRow<R>>(
       'select * from teams_plan_cards where company_id = $1 order by created_at desc limit 1',
       [companyId],
     );
     return row ? toCard(row) : null;
   }
 
-  async getPlanCard(planId: string): Promise<PlanCardRecord | null> {
+  async getPlanCard(planId: string): Promise<PlanCardRecord<R> | null> {
     if (!UUID_RE.test(planId)) return null;
-    const [row] = await this.db.query<PlanCardRow>('select * from teams_plan_cards where plan_id = $1', [planId]);
+    const [row] = await this.db.query<PlanCardRow<R>>('select * from teams_plan_cards where plan_id = $1', [planId]);
     return row ? toCard(row) : null;
   }
 
@@ -141,8 +141,8 @@ export class TeamsStore {
     from: CardState[],
     to: CardState,
     fields: { actedBy?: string; actedByName?: string; runId?: string | null; error?: { code: string; message: string } | null } = {},
-  ): Promise<PlanCardRecord | null> {
-    const [row] = await this.db.query<PlanCardRow>(
+  ): Promise<PlanCardRecord<R> | null> {
+    const [row] = await this.db.query<PlanCardRow<R>>(
       `update teams_plan_cards
           set state = $3,
               acted_by = coalesce($4, acted_by),
@@ -168,7 +168,7 @@ export class TeamsStore {
 
   // ------------------------------------------------------------ sign-ins
 
-  async savePendingSignIn(s: PendingSignIn): Promise<void> {
+  async savePendingSignIn(s: PendingSignIn<R>): Promise<void> {
     await this.db.query(
       `insert into teams_signins (id, tenant_id, aad_object_id, command, reference, locale, expires_at)
        values ($1, $2, $3, $4, $5, $6, $7)`,
@@ -179,9 +179,9 @@ export class TeamsStore {
   }
 
   /** A sign-in the bot asked for; null when unknown or expired. */
-  async getPendingSignIn(id: string, now: Date = new Date()): Promise<PendingSignIn | null> {
+  async getPendingSignIn(id: string, now: Date = new Date()): Promise<PendingSignIn<R> | null> {
     if (!UUID_RE.test(id)) return null;
-    const [row] = await this.db.query<SignInRow>('select * from teams_signins where id = $1 and expires_at > $2', [id, now]);
+    const [row] = await this.db.query<SignInRow<R>>('select * from teams_signins where id = $1 and expires_at > $2', [id, now]);
     return row ? toSignIn(row) : null;
   }
 
@@ -192,8 +192,8 @@ export class TeamsStore {
   }
 
   /** The newest unexpired sign-in of this user (signin/verifyState names none). */
-  async latestPendingSignIn(tenantId: string, aadObjectId: string, now: Date = new Date()): Promise<PendingSignIn | null> {
-    const [row] = await this.db.query<SignInRow>(
+  async latestPendingSignIn(tenantId: string, aadObjectId: string, now: Date = new Date()): Promise<PendingSignIn<R> | null> {
+    const [row] = await this.db.query<SignInRow<R>>(
       `select * from teams_signins where lower(tenant_id) = lower($1) and lower(aad_object_id) = lower($2) and expires_at > $3
         order by created_at desc limit 1`,
       [tenantId, aadObjectId, now],
