@@ -151,6 +151,27 @@ for (const flag of ['', '?aadOptscim062020']) {
       assert.ok(lines.every((l) => (l['attributes'] as string[]).includes(`${ENTERPRISE}:manager`)));
     });
 
+    it('defect 10: emails "a@b" (not a list) is 400 invalidValue, not a user created without an email', async () => {
+      for (const extra of [{ emails: `notalist${n}@contoso.jp` }, { phoneNumbers: '03-1234-5678' }, { roles: 'ADMIN' }, { emails: [`x${n}@contoso.jp`] }]) {
+        n++;
+        const body = { ...fixture('create-user', { userName: `shape${n}@contoso.jp`, externalId: randomUUID(), email: `shape${n}@contoso.jp` }), ...extra };
+        const r = await call(h, 'POST', url(), { token, body });
+        assert.equal(r.status, 400, `${JSON.stringify(extra)}: ${r.text}`);
+        assert.equal(r.body.scimType, 'invalidValue');
+        assert.equal(r.body.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error');
+        const found = await call(h, 'GET', url('', `filter=${encodeURIComponent(`userName eq "shape${n}@contoso.jp"`)}`), { token });
+        assert.equal(found.body.totalResults, 0, 'nothing was created');
+      }
+      const u = await create();
+      const r = await call(h, 'PATCH', url(`/${u.id}`), {
+        token,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails', value: 'other@contoso.jp' }] },
+      });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.scimType, 'invalidValue');
+      assert.deepEqual((await call(h, 'GET', url(`/${u.id}`), { token })).body.emails, u.emails, 'the email is unchanged');
+    });
+
     it('quirk: attribute names in another letter case in a POST body', async () => {
       n++;
       const r = await call(h, 'POST', url(), {

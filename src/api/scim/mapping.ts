@@ -10,7 +10,7 @@
 import type { ScimRole, ScimUser, ScimUserCreate, ScimUserWrite } from '../../store/scim-users.ts';
 import { scimRoleOf } from '../../store/scim-users.ts';
 import { CORE_USER, ENTERPRISE_USER } from './constants.ts';
-import { isObject, roleFromList, type JsonObject, type PatchOp } from './dialect.ts';
+import { complexList, isObject, roleFromList, type JsonObject, type PatchOp } from './dialect.ts';
 import { ScimError } from './errors.ts';
 
 /** What a SCIM resource says about the fields the service keeps; absent or blank is undefined. */
@@ -74,7 +74,7 @@ function text(v: unknown, what: string, max: number): string | undefined {
 function workValue(list: unknown, what: string, max: number): string | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw new ScimError(400, `${what} must be an array.`, 'invalidValue');
-  const entries = list.filter(isObject);
+  const entries = complexList(list, what);
   const typeOf = (e: JsonObject) => (typeof e['type'] === 'string' ? (e['type'] as string).toLowerCase() : '');
   const work = entries.filter((e) => typeOf(e) === 'work');
   const candidates = work.length > 0 ? work : entries.filter((e) => typeOf(e) === '');
