@@ -33,6 +33,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { decodeJwt } from 'jose';
 import { AppError, isAppError } from '../domain/errors.ts';
+import { fitDirectoryUser } from '../domain/text.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
 import type { TokenProvider } from './tokens.ts';
 
@@ -536,7 +537,7 @@ function blankToNull(s: string | null | undefined): string | null {
 
 /**
  * Graph user -> DirectoryUser. Blank strings become null, businessPhones defaults to [], identities
- * become the list of their issuers. `accountEnabled` absent counts as enabled (Graph always returns it
+ * become the list of their issuers; values are fitted to the service's limits (`adjusted` says which). `accountEnabled` absent counts as enabled (Graph always returns it
  * when selected). Throws a ZodError when the object is not a user.
  */
 export function normaliseGraphUser(raw: unknown): DirectoryUser {
@@ -546,7 +547,9 @@ export function normaliseGraphUser(raw: unknown): DirectoryUser {
     const issuer = blankToNull(identity.issuer);
     if (issuer && !issuers.includes(issuer)) issuers.push(issuer);
   }
-  return {
+  // Entra may hold what the service cannot keep (U+0000, 10,000-character names): cleaned
+  // and cut here, before any of it is stored, and named in the plan's warnings (defects 2, 9).
+  const { user, adjusted } = fitDirectoryUser({
     id: u.id,
     userPrincipalName: blankToNull(u.userPrincipalName),
     displayName: blankToNull(u.displayName),
@@ -556,7 +559,8 @@ export function normaliseGraphUser(raw: unknown): DirectoryUser {
     accountEnabled: u.accountEnabled ?? true,
     userType: blankToNull(u.userType),
     identityIssuers: issuers,
-  };
+  });
+  return adjusted.length > 0 ? { ...user, adjusted } : user;
 }
 
 /** Graph property -> the DirectoryUser field it feeds. */

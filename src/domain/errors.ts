@@ -6,6 +6,8 @@
 export type ErrorCode =
   | 'BAD_REQUEST'
   | 'VALIDATION_FAILED'
+  /** Text holding a character the service cannot store (U+0000): refused at the edge (domain/text.ts). */
+  | 'INVALID_CHARACTERS'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -31,6 +33,7 @@ export type ErrorCode =
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
+  INVALID_CHARACTERS: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
