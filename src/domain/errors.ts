@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'IMPORT_IN_PROGRESS'
   | 'DIRECTORY_UNAVAILABLE'
   | 'DIRECTORY_THROTTLED'
+  /** Microsoft Graph did not answer a request, or a whole read, in time (GraphClientOptions). */
+  | 'DIRECTORY_TIMEOUT'
   | 'TOKEN_UNAVAILABLE'
   | 'CONSENT_REQUIRED'
   | 'INTERNAL';
@@ -52,6 +54,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   IMPORT_IN_PROGRESS: 409,
   DIRECTORY_UNAVAILABLE: 502,
   DIRECTORY_THROTTLED: 503,
+  DIRECTORY_TIMEOUT: 504,
   TOKEN_UNAVAILABLE: 502,
   CONSENT_REQUIRED: 403,
   INTERNAL: 500,

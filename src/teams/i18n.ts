@@ -288,7 +288,7 @@ const en: Strings = {
   resultConfirmed: (name, at) => `Confirmed by ${md(name)} at {{TIME(${at})}} on {{DATE(${at}, SHORT)}}.`,
   resultNote: 'History and undo are in the Safety Sync tab.',
   failedTitle: 'Import failed',
-  failedReason: (reason) => `Reason: ${md(reason)}`,
+  failedReason: (reason) => `Reason: ${md(reason, SHOWN_MESSAGE_MAX_CHARS)}`,
   importFailure: (code, message) =>
     code === 'INTERRUPTED'
       ? 'The import was interrupted (the server stopped) and the whole import was rolled back.'
@@ -388,10 +388,12 @@ const en: Strings = {
     switch (code) {
       case 'DIRECTORY_THROTTLED':
         return 'Microsoft Graph is throttling requests right now, so nothing was planned or changed. Try again in a few minutes.';
+      case 'DIRECTORY_TIMEOUT':
+        return 'Microsoft Graph did not answer in time, so nothing was planned or changed. Try again later.';
       case 'DIRECTORY_UNAVAILABLE':
-        return `I couldn't read the directory from Microsoft Graph (${md(message)}). Nothing was planned or changed.`;
+        return `I couldn't read the directory from Microsoft Graph (${md(message, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was planned or changed.`;
       case 'TOKEN_UNAVAILABLE':
-        return `I couldn't get access to Microsoft Graph (${md(message)}). Nothing was read or changed.`;
+        return `I couldn't get access to Microsoft Graph (${md(message, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was read or changed.`;
       case 'IMPORT_IN_PROGRESS':
         return 'Another import for your company is running; try again when it has finished. Nothing was changed.';
       default:
@@ -513,7 +515,7 @@ const ja: Strings = {
   resultConfirmed: (name, at) => `${md(name)} さんが {{DATE(${at}, SHORT)}} {{TIME(${at})}} に実行しました。`,
   resultNote: '履歴と取り消しは Safety Sync タブにあります。',
   failedTitle: '取り込みに失敗しました',
-  failedReason: (reason) => `理由: ${md(reason)}`,
+  failedReason: (reason) => `理由: ${md(reason, SHOWN_MESSAGE_MAX_CHARS)}`,
   importFailure: (code, message) =>
     code === 'INTERRUPTED'
       ? 'サーバーが停止したため取り込みが中断され、取り込み全体を元に戻しました。'
@@ -611,10 +613,12 @@ const ja: Strings = {
     switch (code) {
       case 'DIRECTORY_THROTTLED':
         return 'Microsoft Graph が要求を制限しているため、計画は作成せず、何も変更していません。数分後にもう一度試してください。';
+      case 'DIRECTORY_TIMEOUT':
+        return 'Microsoft Graph が時間内に応答しなかったため、計画は作成せず、何も変更していません。しばらくしてからもう一度試してください。';
       case 'DIRECTORY_UNAVAILABLE':
-        return `Microsoft Graph からディレクトリを読み込めませんでした (${md(message)})。計画は作成せず、何も変更していません。`;
+        return `Microsoft Graph からディレクトリを読み込めませんでした (${md(message, SHOWN_MESSAGE_MAX_CHARS)})。計画は作成せず、何も変更していません。`;
       case 'TOKEN_UNAVAILABLE':
-        return `Microsoft Graph にアクセスできませんでした (${md(message)})。何も読み込まず、何も変更していません。`;
+        return `Microsoft Graph にアクセスできませんでした (${md(message, SHOWN_MESSAGE_MAX_CHARS)})。何も読み込まず、何も変更していません。`;
       case 'IMPORT_IN_PROGRESS':
         return '別の取り込みを実行中です。終わってからもう一度試してください。何も変更していません。';
       default:
