@@ -617,10 +617,15 @@ function tenantIdFromToken(token: string): string | null {
 // ================================================================ users
 
 const nullableString = z.string().nullish();
+/** An object id is a key: one that holds control characters cannot be cleaned, only refused (a shape error). */
+const objectId = z
+  .string()
+  .min(1)
+  .refine((v) => !/[\u0000-\u001f]/.test(v), { message: 'must not contain control characters' });
 
 export const GraphUserSchema = z
   .object({
-    id: z.string().min(1),
+    id: objectId,
     userPrincipalName: nullableString,
     displayName: nullableString,
     mail: nullableString,
@@ -644,7 +649,7 @@ export const GraphUserSchema = z
 
 const RemovedSchema = z
   .object({
-    id: z.string().min(1),
+    id: objectId,
     '@removed': z.object({ reason: z.string().optional() }).passthrough(),
   })
   .passthrough();
