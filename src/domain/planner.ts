@@ -6,7 +6,7 @@
  * error is computed so that the administrator sees them all at once.
  */
 import { classifyDirectoryUser, isBlank } from './classify.ts';
-import { fitDirectoryUser } from './text.ts';
+import { fitDirectoryUser, TEXT_LIMITS, truncate } from './text.ts';
 import {
   ROLE_LABELS_EN,
   ENTRA_CONTAINER_DEPARTMENT,
@@ -232,7 +232,8 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
       createUsers.push({
         entraObjectId: c.id,
         loginName,
-        name: trimOrNull(c.displayName) ?? loginName,
+        // A login name standing in for a missing display name is cut to the name's limit (domain/text.ts).
+        name: trimOrNull(c.displayName) ?? truncate(loginName, TEXT_LIMITS.name),
         email: trimOrNull(c.mail),
         phone: firstPhone(c.businessPhones),
         departmentCode: trimOrNull(c.department),

@@ -1,7 +1,9 @@
 /** domain/text.ts: the one home of the limits and the character rule (issue 7 defects 2 and 9). */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { planImport } from '../../src/domain/planner.ts';
 import { findForbiddenCharacters, fitDirectoryUser, TEXT_LIMITS, truncate } from '../../src/domain/text.ts';
+import type { DirectoryUser } from '../../src/domain/types.ts';
 import { directory, dirUser, linkedUser, snapshot } from './builders.ts';
 
 describe('domain text rules', () => {
@@ -61,6 +63,37 @@ describe('domain text rules', () => {
     ]);
     assert.match(warnings[1]!.message, /BadName \(nul@contoso\.com\)/);
     assert.ok(!JSON.stringify(body).includes('\\u0000'));
+  });
+
+  it('property: whatever text Entra holds, the plan never fails and keeps no NUL and nothing over the limits', () => {
+    // Any code point (controls and lone surrogates included), short or far past the limits.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.tuple(fc.string({ unit: 'binary', maxLength: 3 }), fc.integer({ min: 1, max: 3000 })).map(([s, n]) => (s || 'x').repeat(n)),
+    );
+    const nullable = fc.option(text, { nil: null });
+    const user = fc.record({
+      userPrincipalName: nullable,
+      displayName: nullable,
+      mail: nullable,
+      department: nullable,
+      businessPhones: fc.array(text, { maxLength: 3 }),
+    });
+    fc.assert(
+      fc.property(fc.array(user, { maxLength: 6 }), (specs) => {
+        const users: DirectoryUser[] = specs.map((p, i) => dirUser({ id: `e-${i}`, ...p }));
+        const body = planImport(directory(users), snapshot());
+        const json = JSON.stringify(body);
+        assert.ok(!json.includes('\\u0000'), 'no NUL in the plan');
+        for (const u of body.changes.createUsers) {
+          assert.ok(u.loginName.length <= TEXT_LIMITS.loginName && u.name.length <= TEXT_LIMITS.name);
+          assert.ok((u.email ?? '').length <= TEXT_LIMITS.email && (u.phone ?? '').length <= TEXT_LIMITS.phone);
+          assert.ok((u.departmentCode ?? '').length <= TEXT_LIMITS.department);
+        }
+        for (const d of body.changes.createDepartments) assert.ok(d.code.length <= TEXT_LIMITS.departmentCode);
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 
   it('defect 9: a 1,000-character Entra name is planned at the limit, with a warning; a UPN too long to keep is skipped as noUserPrincipalName', () => {
