@@ -8,7 +8,7 @@
  * - Delta (B7): `GET /users/delta?$select=…`, then the stored `@odata.deltaLink`.
  *
  * Requests go through @microsoft/microsoft-graph-client with a custom middleware chain:
- *   ThrottlingRetryHandler -> BaseUrlAuthenticationHandler -> HTTPMessageHandler (fetch)
+ *   ThrottlingRetryHandler -> RequestTimeoutHandler -> BaseUrlAuthenticationHandler -> HTTPMessageHandler (fetch)
  * The library's AuthenticationHandler only attaches tokens to Graph's own hosts (or https
  * `customHosts`), which would leave the http://127.0.0.1 emulator without a token; ours attaches it
  * to exactly the configured base URL's origin — https://graph.microsoft.com in production.
@@ -17,8 +17,13 @@
  * honouring Retry-After (delta-seconds or an HTTP date; also retry-after-ms / x-ms-retry-after-ms),
  * capped at maxRetryDelayInMs, with exponential backoff and jitter when the header is absent.
  *
- * Every user is validated with zod and normalised into a DirectoryUser. Anything that is not the
- * expected shape becomes AppError DIRECTORY_UNAVAILABLE. No message or detail contains a token.
+ * Timeouts: every HTTP attempt has requestTimeoutInMs (default 30 s, the answer's body included)
+ * and every read (read, readDelta, latestDeltaLink) readDeadlineInMs (default 10 minutes), joined
+ * with the caller's AbortSignal; past either the read fails with AppError DIRECTORY_TIMEOUT (504).
+ *
+ * Every user is validated with zod and normalised into a DirectoryUser, its texts fitted to the
+ * service's limits (domain/text.ts). Anything that is not the expected shape becomes AppError
+ * DIRECTORY_UNAVAILABLE. No message or detail contains a token.
  */
 import { z } from 'zod';
 import {
