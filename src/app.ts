@@ -48,7 +48,7 @@ export async function createContext(config: Config, log: Logger, overrides: { ap
     return clientCredentialsTokenProvider({ clientId, clientSecret, tenantId, authorityHost });
   };
   const directoryFor = async (): Promise<DirectoryReader> =>
-    createGraphDirectoryReader({ graphBaseUrl: config.graphBaseUrl, tokenProvider: appTokenProvider() });
+    createGraphDirectoryReader({ graphBaseUrl: config.graphBaseUrl, tokenProvider: appTokenProvider(), ...config.graphTimeouts });
   return { config, store, sync, log, apiKey, appTokenProvider, directoryFor, hooks: {} };
 }
 

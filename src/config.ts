@@ -6,6 +6,16 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+function positiveInteger(v: string | undefined, ctx: z.RefinementCtx): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a positive whole number of milliseconds' });
+    return z.NEVER;
+  }
+  return n;
+}
+
 const EnvSchema = z.object({
   DATABASE_URL: optional.refine((v) => v === undefined || /^(postgres(ql)?:\/\/|memory:)/i.test(v), {
     message: 'must be postgres://…, postgresql://… or memory:',
@@ -32,6 +42,8 @@ const EnvSchema = z.object({
   AAD_APP_OAUTH_AUTHORITY_HOST: optional,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   DIRECTORY_READ: z.enum(['delta', 'full']).optional(),
+  GRAPH_REQUEST_TIMEOUT_MS: optional.transform(positiveInteger),
+  GRAPH_READ_DEADLINE_MS: optional.transform(positiveInteger),
   PUBLIC_BASE_URL: optional,
 });
 
@@ -47,6 +59,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** B7: incremental Graph delta reads (default) or a full read every time. */
   directoryRead: 'delta' | 'full';
+  /** Graph timeouts (GRAPH_REQUEST_TIMEOUT_MS, GRAPH_READ_DEADLINE_MS); unset: the reader's defaults, 30 s and 10 minutes. */
+  graphTimeouts: { requestTimeoutInMs?: number; readDeadlineInMs?: number };
   publicBaseUrl: string | undefined;
 }
 
@@ -77,6 +91,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL ?? 'info',
     directoryRead: e.DIRECTORY_READ ?? 'delta',
+    graphTimeouts: {
+      ...(e.GRAPH_REQUEST_TIMEOUT_MS !== undefined ? { requestTimeoutInMs: e.GRAPH_REQUEST_TIMEOUT_MS } : {}),
+      ...(e.GRAPH_READ_DEADLINE_MS !== undefined ? { readDeadlineInMs: e.GRAPH_READ_DEADLINE_MS } : {}),
+    },
     publicBaseUrl: e.PUBLIC_BASE_URL,
   };
 }

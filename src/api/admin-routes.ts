@@ -3,6 +3,7 @@ import { Cron } from 'croner';
 import type { Server } from 'restify';
 import { z } from 'zod';
 import { AppError } from '../domain/errors.ts';
+import { TEXT_LIMITS } from '../domain/text.ts';
 import { COMPANY_PLANS, ROLES } from '../domain/types.ts';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import type { Logger } from '../log.ts';
@@ -31,14 +32,14 @@ const nullableText = (max: number) =>
 const email = z
   .string()
   .trim()
-  .max(320)
+  .max(TEXT_LIMITS.email)
   .nullable()
   .transform((v) => (v === '' ? null : v))
   .refine((v) => v === null || /^[^\s@]+@[^\s@]+$/.test(v), { message: 'must be an email address' });
 
 const CompanyCreate = z
   .object({
-    name: text(200),
+    name: text(TEXT_LIMITS.companyName),
     plan: z.enum(COMPANY_PLANS),
     maxUsers: z.number().int().positive().max(10_000_000),
     entraTenantId: z.string().trim().min(1).max(100).nullable().optional(),
@@ -75,16 +76,16 @@ const Settings = z
   .strict();
 
 const DepartmentCreate = z
-  .object({ code: text(100), name: text(200), parentId: z.string().uuid().nullable().optional() })
+  .object({ code: text(TEXT_LIMITS.departmentCode), name: text(TEXT_LIMITS.department), parentId: z.string().uuid().nullable().optional() })
   .strict();
 
 const userFields = {
-  loginName: text(256),
-  name: text(200),
-  yomi: z.string().trim().max(200).optional(),
+  loginName: text(TEXT_LIMITS.loginName),
+  name: text(TEXT_LIMITS.name),
+  yomi: z.string().trim().max(TEXT_LIMITS.yomi).optional(),
   email: email.optional(),
-  phone: nullableText(50).optional(),
-  memo: z.string().max(2000).optional(),
+  phone: nullableText(TEXT_LIMITS.phone).optional(),
+  memo: z.string().max(TEXT_LIMITS.memo).optional(),
   sortOrder: z.number().int().min(0).max(1_000_000_000).nullable().optional(),
   departmentIds: z.array(z.string().uuid()).max(100).optional(),
   roles: z.array(z.enum(ROLES)).max(ROLES.length).optional(),

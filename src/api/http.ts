@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'restify';
 import { z } from 'zod';
 import { AppError, isAppError } from '../domain/errors.ts';
+import { findForbiddenCharacters } from '../domain/text.ts';
 import type { Logger } from '../log.ts';
 
 export type Handler = (req: Request, res: Response) => Promise<void>;
@@ -15,6 +16,7 @@ export type Handler = (req: Request, res: Response) => Promise<void>;
 export function route(log: Logger, fn: Handler): (req: Request, res: Response) => Promise<void> {
   return async (req, res) => {
     try {
+      refuseForbiddenInput(req);
       await fn(req, res);
     } catch (e) {
       sendError(res, e, log, req);
@@ -37,18 +39,52 @@ function publicDetails(details: Record<string, unknown>): Record<string, unknown
   return Object.keys(details).length ? { details } : {};
 }
 
-/** The raw body (restify bodyReader) parsed as JSON; an empty body is {}. */
+/**
+ * Refuses a value holding a character the service cannot store (U+0000; domain/text.ts)
+ * with 400 INVALID_CHARACTERS naming where it is, before any handler or the database sees it.
+ */
+export function refuseForbiddenCharacters(value: unknown, where: string): void {
+  const found = findForbiddenCharacters(value);
+  if (found === null) return;
+  const at = found.replace(/\u0000/g, '\\u0000'); // a key may hold it: never echo it back
+  const place = at === '' ? where : `${where} ${at}`;
+  throw new AppError('INVALID_CHARACTERS', `The ${place} contains a NUL character (U+0000), which cannot be stored.`, {
+    location: where,
+    ...(at !== '' ? { path: at } : {}),
+  });
+}
+
+/** The path, its parameters and the query string, checked once for every route (defect 2). */
+export function refuseForbiddenInput(req: Request): void {
+  let path: string;
+  try {
+    path = decodeURIComponent(req.path());
+  } catch {
+    path = req.path();
+  }
+  refuseForbiddenCharacters(path, 'request path');
+  refuseForbiddenCharacters(req.params ?? {}, 'path parameter');
+  refuseForbiddenCharacters(req.query ?? {}, 'query parameter');
+}
+
+/** The raw body (restify bodyReader) parsed as JSON; an empty body is {}. Text that cannot be stored is 400. */
 export function jsonBody(req: Request): unknown {
   const raw: unknown = req.body;
   if (raw === undefined || raw === null) return {};
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : typeof raw === 'string' ? raw : undefined;
-  if (text === undefined) return raw;
+  if (text === undefined) {
+    refuseForbiddenCharacters(raw, 'request body');
+    return raw;
+  }
   if (text.trim() === '') return {};
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new AppError('BAD_REQUEST', 'The request body is not valid JSON.');
   }
+  refuseForbiddenCharacters(parsed, 'request body');
+  return parsed;
 }
 
 export function parse<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {

@@ -8,7 +8,7 @@
  * - Delta (B7): `GET /users/delta?$select=…`, then the stored `@odata.deltaLink`.
  *
  * Requests go through @microsoft/microsoft-graph-client with a custom middleware chain:
- *   ThrottlingRetryHandler -> BaseUrlAuthenticationHandler -> HTTPMessageHandler (fetch)
+ *   ThrottlingRetryHandler -> RequestTimeoutHandler -> BaseUrlAuthenticationHandler -> HTTPMessageHandler (fetch)
  * The library's AuthenticationHandler only attaches tokens to Graph's own hosts (or https
  * `customHosts`), which would leave the http://127.0.0.1 emulator without a token; ours attaches it
  * to exactly the configured base URL's origin — https://graph.microsoft.com in production.
@@ -17,8 +17,13 @@
  * honouring Retry-After (delta-seconds or an HTTP date; also retry-after-ms / x-ms-retry-after-ms),
  * capped at maxRetryDelayInMs, with exponential backoff and jitter when the header is absent.
  *
- * Every user is validated with zod and normalised into a DirectoryUser. Anything that is not the
- * expected shape becomes AppError DIRECTORY_UNAVAILABLE. No message or detail contains a token.
+ * Timeouts: every HTTP attempt has requestTimeoutInMs (default 30 s, the answer's body included)
+ * and every read (read, readDelta, latestDeltaLink) readDeadlineInMs (default 10 minutes), joined
+ * with the caller's AbortSignal; past either the read fails with AppError DIRECTORY_TIMEOUT (504).
+ *
+ * Every user is validated with zod and normalised into a DirectoryUser, its texts fitted to the
+ * service's limits (domain/text.ts). Anything that is not the expected shape becomes AppError
+ * DIRECTORY_UNAVAILABLE. No message or detail contains a token.
  */
 import { z } from 'zod';
 import {
@@ -34,6 +39,7 @@ import {
 import { decodeJwt } from 'jose';
 import { AppError, isAppError } from '../domain/errors.ts';
 import { assertLinkedTenant } from '../domain/tenant.ts';
+import { fitDirectoryUser } from '../domain/text.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
 import type { TokenProvider } from './tokens.ts';
 
@@ -94,7 +100,21 @@ export interface GraphClientOptions {
   maxRetryDelayInMs?: number;
   /** Base of the exponential backoff when no Retry-After is given. Default 1 000. */
   retryDelayInMs?: number;
+  /**
+   * Longest wait for one HTTP attempt, from sending the request to the last byte of the answer.
+   * Past it the request fails with DIRECTORY_TIMEOUT (not retried: a Graph that stopped answering
+   * is not asked again into the same hole). Default 30 000 (30 s).
+   */
+  requestTimeoutInMs?: number;
+  /**
+   * Longest a whole read (`read`, `readDelta`, `latestDeltaLink`: every page, retry and wait) may
+   * take; past it the read fails with DIRECTORY_TIMEOUT. Default 600 000 (10 minutes).
+   */
+  readDeadlineInMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_IN_MS = 30_000;
+export const DEFAULT_READ_DEADLINE_IN_MS = 10 * 60_000;
 
 export interface GraphDirectoryReaderOptions extends GraphClientOptions {
   /** $top for /users, 1–999. Default 999. */
@@ -185,7 +205,43 @@ function isTransientNetworkError(e: unknown): boolean {
 class GraphRequestState implements MiddlewareOptions {
   error: unknown = undefined;
   retries = 0;
-  constructor(readonly signal: AbortSignal | undefined) {}
+  /** The signal of the attempt in flight (the caller's and the attempt's timeout); it also bounds reading the body. */
+  attemptSignal: AbortSignal | undefined;
+  private readonly timers: ReturnType<typeof setTimeout>[] = [];
+  constructor(
+    readonly signal: AbortSignal | undefined,
+    readonly requestTimeoutInMs: number,
+  ) {
+    this.attemptSignal = signal;
+  }
+  /** A fresh per-attempt timeout; its abort reason is the DIRECTORY_TIMEOUT error itself. */
+  startAttempt(where: string): AbortSignal {
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () =>
+        controller.abort(
+          new AppError('DIRECTORY_TIMEOUT', `Microsoft Graph did not answer within ${this.requestTimeoutInMs} ms (${where})`, {
+            path: where,
+            timeoutInMs: this.requestTimeoutInMs,
+            retries: this.retries,
+          }),
+        ),
+      this.requestTimeoutInMs,
+    );
+    timer.unref?.();
+    this.timers.push(timer);
+    this.attemptSignal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
+    return this.attemptSignal;
+  }
+  /** Why the request stopped, when a signal stopped it: the caller's reason, or DIRECTORY_TIMEOUT. */
+  abortReason(): unknown {
+    if (this.signal?.aborted) return this.signal.reason;
+    if (this.attemptSignal?.aborted) return this.attemptSignal.reason;
+    return undefined;
+  }
+  done(): void {
+    for (const t of this.timers.splice(0)) clearTimeout(t);
+  }
 }
 
 function stateOf(context: Context): GraphRequestState | undefined {
@@ -272,6 +328,33 @@ export class ThrottlingRetryHandler implements Middleware {
   }
 }
 
+/**
+ * Gives every HTTP attempt its own timeout (requestTimeoutInMs) joined with the caller's signal.
+ * A timed-out attempt ends the request with DIRECTORY_TIMEOUT; the retry handler does not retry it.
+ */
+export class RequestTimeoutHandler implements Middleware {
+  private next: Middleware | undefined;
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+  async execute(context: Context): Promise<void> {
+    const state = stateOf(context);
+    if (!state) return this.next!.execute(context);
+    const signal = state.startAttempt(new URL(requestUrl(context)).pathname);
+    context.options = { ...(context.options ?? {}), signal };
+    try {
+      await this.next!.execute(context);
+    } catch (e) {
+      const reason = state.abortReason();
+      if (reason !== undefined) {
+        state.error = reason;
+        throw reason;
+      }
+      throw e;
+    }
+  }
+}
+
 function toPlainHeaders(h: unknown): Record<string, string> {
   if (!h) return {};
   if (h instanceof Headers) {
@@ -331,11 +414,13 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
     ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
     ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
   });
+  const requestTimeoutInMs = positiveMs(options.requestTimeoutInMs, DEFAULT_REQUEST_TIMEOUT_IN_MS, 'requestTimeoutInMs');
   const client = Client.initWithMiddleware({
     baseUrl: clientBase,
     defaultVersion: version,
     middleware: [
       new ThrottlingRetryHandler(strategy),
+      new RequestTimeoutHandler(),
       new BaseUrlAuthenticationHandler(new TokenProviderAuthenticationProvider(options.tokenProvider), base.origin),
       new HTTPMessageHandler(),
     ],
@@ -362,7 +447,15 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
   async function getJson(pathOrLink: string, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
     const path = relativePath(pathOrLink);
     const where = path.split('?')[0];
-    const state = new GraphRequestState(opts.signal);
+    const state = new GraphRequestState(opts.signal, requestTimeoutInMs);
+    try {
+      return await getJsonOnce(path, where, state, opts);
+    } finally {
+      state.done();
+    }
+  }
+
+  async function getJsonOnce(path: string, where: string | undefined, state: GraphRequestState, opts: { signal?: AbortSignal }): Promise<unknown> {
     let response: Response;
     try {
       let request = client.api(path).responseType(ResponseType.RAW).middlewareOptions([state]);
@@ -371,12 +464,16 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
       if (opts.signal) request = request.options({ signal: opts.signal });
       response = (await request.get()) as Response;
     } catch (e) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
+      const aborted = state.abortReason();
+      if (aborted !== undefined) throw aborted;
       const cause = state.error ?? e;
       if (isAppError(cause)) throw cause;
       throw new AppError('DIRECTORY_UNAVAILABLE', `Could not reach Microsoft Graph (${where})`, { path: where, retries: state.retries });
     }
+    // The attempt's timeout still runs while the body arrives: a body that never ends times out too.
     const text = await response.text().catch(() => {
+      const aborted = state.abortReason();
+      if (aborted !== undefined) throw aborted;
       throw new AppError('DIRECTORY_UNAVAILABLE', `Microsoft Graph's answer was cut off (${where})`, { path: where });
     });
     if (!response.ok) throw statusError(response, text, where, state.retries);
@@ -418,6 +515,34 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
   }
 
   return { graphBaseUrl, getJson, getAllValues, getTenantId };
+}
+
+function positiveMs(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
+  return value;
+}
+
+/**
+ * The caller's signal joined with a deadline for a whole read; the deadline's abort reason is the
+ * DIRECTORY_TIMEOUT error, so whatever stops on the signal rejects with it.
+ */
+export function withReadDeadline(signal: AbortSignal | undefined, deadlineInMs: number, what: string): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new AppError('DIRECTORY_TIMEOUT', `Reading the directory from Microsoft Graph took longer than ${deadlineInMs} ms (${what})`, {
+          deadlineInMs,
+        }),
+      ),
+    deadlineInMs,
+  );
+  timer.unref?.();
+  return {
+    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+    done: () => clearTimeout(timer),
+  };
 }
 
 function statusError(response: Response, text: string, where: string | undefined, retries: number): AppError {
@@ -510,10 +635,15 @@ function tenantIdFromToken(token: string): string | null {
 // ================================================================ users
 
 const nullableString = z.string().nullish();
+/** An object id is a key: one that holds control characters cannot be cleaned, only refused (a shape error). */
+const objectId = z
+  .string()
+  .min(1)
+  .refine((v) => !/[\u0000-\u001f]/.test(v), { message: 'must not contain control characters' });
 
 export const GraphUserSchema = z
   .object({
-    id: z.string().min(1),
+    id: objectId,
     userPrincipalName: nullableString,
     displayName: nullableString,
     mail: nullableString,
@@ -537,7 +667,7 @@ export const GraphUserSchema = z
 
 const RemovedSchema = z
   .object({
-    id: z.string().min(1),
+    id: objectId,
     '@removed': z.object({ reason: z.string().optional() }).passthrough(),
   })
   .passthrough();
@@ -549,7 +679,7 @@ function blankToNull(s: string | null | undefined): string | null {
 
 /**
  * Graph user -> DirectoryUser. Blank strings become null, businessPhones defaults to [], identities
- * become the list of their issuers. `accountEnabled` absent counts as enabled (Graph always returns it
+ * become the list of their issuers; values are fitted to the service's limits (`adjusted` says which). `accountEnabled` absent counts as enabled (Graph always returns it
  * when selected). Throws a ZodError when the object is not a user.
  */
 export function normaliseGraphUser(raw: unknown): DirectoryUser {
@@ -559,7 +689,9 @@ export function normaliseGraphUser(raw: unknown): DirectoryUser {
     const issuer = blankToNull(identity.issuer);
     if (issuer && !issuers.includes(issuer)) issuers.push(issuer);
   }
-  return {
+  // Entra may hold what the service cannot keep (U+0000, 10,000-character names): cleaned
+  // and cut here, before any of it is stored, and named in the plan's warnings (defects 2, 9).
+  const { user, adjusted } = fitDirectoryUser({
     id: u.id,
     userPrincipalName: blankToNull(u.userPrincipalName),
     displayName: blankToNull(u.displayName),
@@ -569,7 +701,8 @@ export function normaliseGraphUser(raw: unknown): DirectoryUser {
     accountEnabled: u.accountEnabled ?? true,
     userType: blankToNull(u.userType),
     identityIssuers: issuers,
-  };
+  });
+  return adjusted.length > 0 ? { ...user, adjusted } : user;
 }
 
 /** Graph property -> the DirectoryUser field it feeds. */
@@ -617,6 +750,21 @@ export function createGraphDirectoryReader(
   const pageSize = options.pageSize ?? 999;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new RangeError('pageSize must be an integer from 1 to 999');
   const graph = createGraphRequester(options);
+  const readDeadlineInMs = positiveMs(options.readDeadlineInMs, DEFAULT_READ_DEADLINE_IN_MS, 'readDeadlineInMs');
+
+  /** Runs one whole read under the read deadline (joined with the caller's signal). */
+  async function underDeadline<T>(what: string, opts: ReadOptions, fn: (opts: ReadOptions) => Promise<T>): Promise<T> {
+    const deadline = withReadDeadline(opts.signal, readDeadlineInMs, what);
+    try {
+      return await fn({ ...opts, signal: deadline.signal });
+    } catch (e) {
+      // A wait between retries (or a token request) rejects with the signal's reason: the caller's or the deadline's.
+      if (deadline.signal.aborted && !opts.signal?.aborted) throw deadline.signal.reason;
+      throw e;
+    } finally {
+      deadline.done();
+    }
+  }
 
   /** The credential's tenant, held to the expected one (R3) before the caller reads any user. */
   async function provenTenantId(opts: ReadOptions = {}): Promise<string> {
@@ -626,6 +774,10 @@ export function createGraphDirectoryReader(
   }
 
   async function read(opts: ReadOptions = {}): Promise<DirectorySnapshot> {
+    return underDeadline('/users', opts, readAll);
+  }
+
+  async function readAll(opts: ReadOptions): Promise<DirectorySnapshot> {
     const tenantId = await provenTenantId(opts);
     const users = new Map<string, DirectoryUser>();
     const seen = new Set<string>();
@@ -644,6 +796,10 @@ export function createGraphDirectoryReader(
   }
 
   async function readDelta(deltaLink: string | null, opts: ReadOptions = {}): Promise<DirectoryDelta> {
+    return underDeadline('/users/delta', opts, (o) => readDeltaRound(deltaLink, o));
+  }
+
+  async function readDeltaRound(deltaLink: string | null, opts: ReadOptions): Promise<DirectoryDelta> {
     const tenantId = await provenTenantId(opts);
     const initial = `/users/delta?$select=${USER_SELECT}`;
     let full = deltaLink === null;
@@ -705,6 +861,10 @@ export function createGraphDirectoryReader(
    * before a full `/users` read, it lets the next read fetch only what changed since.
    */
   async function latestDeltaLink(opts: ReadOptions = {}): Promise<string> {
+    return underDeadline('/users/delta', opts, latestLink);
+  }
+
+  async function latestLink(opts: ReadOptions): Promise<string> {
     if (opts.expectedTenantId !== undefined) await provenTenantId(opts);
     const link = `/users/delta?$select=${USER_SELECT}&$deltatoken=latest`;
     const page = parsePage(await graph.getJson(link, opts), link);

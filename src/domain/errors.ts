@@ -6,6 +6,8 @@
 export type ErrorCode =
   | 'BAD_REQUEST'
   | 'VALIDATION_FAILED'
+  /** Text holding a character the service cannot store (U+0000): refused at the edge (domain/text.ts). */
+  | 'INVALID_CHARACTERS'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
@@ -24,6 +26,8 @@ export type ErrorCode =
   | 'IMPORT_IN_PROGRESS'
   | 'DIRECTORY_UNAVAILABLE'
   | 'DIRECTORY_THROTTLED'
+  /** Microsoft Graph did not answer a request, or a whole read, in time (GraphClientOptions). */
+  | 'DIRECTORY_TIMEOUT'
   | 'TOKEN_UNAVAILABLE'
   | 'CONSENT_REQUIRED'
   /** The caller's access could not be checked (database, Graph or the authority unreachable): try again. */
@@ -33,6 +37,7 @@ export type ErrorCode =
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
+  INVALID_CHARACTERS: 400,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -51,6 +56,7 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   IMPORT_IN_PROGRESS: 409,
   DIRECTORY_UNAVAILABLE: 502,
   DIRECTORY_THROTTLED: 503,
+  DIRECTORY_TIMEOUT: 504,
   TOKEN_UNAVAILABLE: 502,
   CONSENT_REQUIRED: 403,
   ACCOUNT_CHECK_FAILED: 503,

@@ -7,12 +7,15 @@
  */
 import { classifyDirectoryUser, isBlank } from './classify.ts';
 import { sameTenant } from './tenant.ts';
+import { fitDirectoryUser, TEXT_LIMITS, truncate } from './text.ts';
 import {
   ROLE_LABELS_EN,
   ENTRA_CONTAINER_DEPARTMENT,
   UNDELETABLE_ROLES,
+  type Adjustment,
   type CompanySnapshot,
   type Department,
+  type DirectoryAdjustment,
   type DepartmentCreate,
   type DirectorySnapshot,
   type DirectoryUser,
@@ -76,10 +79,55 @@ interface Match {
   linkedBy: LinkRule;
 }
 
-export function planImport(directory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
+const ADJUSTMENT_TEXT: Record<Adjustment, (max: number | undefined) => string> = {
+  controlCharactersRemoved: () => 'had control characters removed',
+  truncated: (max) => `was cut to ${max} characters`,
+  droppedTooLong: (max) => `is longer than ${max} characters and was left out`,
+};
+
+/**
+ * Every directory user as the service can keep it (domain/text.ts), with one
+ * DIRECTORY_VALUE_ADJUSTED warning per user whose values were cleaned or cut,
+ * whether by the reader (`adjusted`) or here: the plan names who, never fails.
+ */
+function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnapshot; warnings: PlanIssue<PlanWarningCode>[] } {
+  const warnings: PlanIssue<PlanWarningCode>[] = [];
+  const users = directory.users.map((raw) => {
+    const { user, adjusted } = fitDirectoryUser(raw);
+    const byField = new Map<DirectoryAdjustment['field'], DirectoryAdjustment>();
+    for (const a of [...(raw.adjusted ?? []), ...adjusted]) {
+      const seen = byField.get(a.field);
+      byField.set(
+        a.field,
+        seen ? { ...seen, adjustments: [...new Set([...seen.adjustments, ...a.adjustments])], length: Math.max(seen.length, a.length) } : a,
+      );
+    }
+    const { adjusted: _readerAdjusted, ...clean } = user;
+    if (byField.size > 0) {
+      const fields = [...byField.values()].sort((a, b) => compareStrings(a.field, b.field));
+      const who = clean.displayName && clean.userPrincipalName ? `${clean.displayName} (${clean.userPrincipalName})` : clean.userPrincipalName ?? clean.displayName ?? clean.id;
+      warnings.push({
+        code: 'DIRECTORY_VALUE_ADJUSTED',
+        message: `The Entra user ${who} (object id ${clean.id}) has values the safety service cannot keep as they are: ${fields
+          .map((f) => `${f.field} ${f.adjustments.map((a) => ADJUSTMENT_TEXT[a](f.maxLength)).join(' and ')}`)
+          .join('; ')}. Fix the value in Entra ID.`,
+        entraObjectId: clean.id,
+        userPrincipalName: clean.userPrincipalName,
+        displayName: clean.displayName,
+        fields,
+      });
+    }
+    return clean;
+  });
+  warnings.sort((a, b) => compareStrings(String(a['entraObjectId']), String(b['entraObjectId'])));
+  return { directory: { ...directory, users }, warnings };
+}
+
+export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
   const errors: PlanIssue<PlanErrorCode>[] = [];
   const warnings: PlanIssue<PlanWarningCode>[] = [];
   const { company, settings } = service;
+  const { directory, warnings: adjustedWarnings } = fitDirectory(rawDirectory);
 
   // ---------------------------------------------------------------- R1, R3
   if (company.plan === 'lite') {
@@ -185,7 +233,8 @@ export function planImport(directory: DirectorySnapshot, service: CompanySnapsho
       createUsers.push({
         entraObjectId: c.id,
         loginName,
-        name: trimOrNull(c.displayName) ?? loginName,
+        // A login name standing in for a missing display name is cut to the name's limit (domain/text.ts).
+        name: trimOrNull(c.displayName) ?? truncate(loginName, TEXT_LIMITS.name),
         email: trimOrNull(c.mail),
         phone: firstPhone(c.businessPhones),
         departmentCode: trimOrNull(c.department),
@@ -432,7 +481,7 @@ export function planImport(directory: DirectorySnapshot, service: CompanySnapsho
   }
   emailKept.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
   disabledUpdated.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
-  warnings.push(...emailKept, ...disabledUpdated);
+  warnings.push(...emailKept, ...disabledUpdated, ...adjustedWarnings);
 
   // B2
   const requiresDeletionConfirmation = deleteUsers.length > settings.deletionThreshold;

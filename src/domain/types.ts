@@ -100,6 +100,20 @@ export interface DirectoryUser {
   userType: string | null;
   /** Issuers of the user's identities (R14 looks for "ExternalAzureAD"). */
   identityIssuers: string[];
+  /** Values the reader had to clean or cut to keep them (domain/text.ts); absent when none. */
+  adjusted?: DirectoryAdjustment[];
+}
+
+/** How a directory value was changed to fit: controls removed, cut to the limit, or dropped (a key cannot be cut). */
+export type Adjustment = 'controlCharactersRemoved' | 'truncated' | 'droppedTooLong';
+
+export interface DirectoryAdjustment {
+  field: 'userPrincipalName' | 'displayName' | 'mail' | 'businessPhones' | 'department';
+  adjustments: Adjustment[];
+  /** The limit of the field, when the value was too long. */
+  maxLength?: number;
+  /** The length Entra sent (before cleaning). */
+  length: number;
 }
 
 export interface DirectorySnapshot {
@@ -201,7 +215,9 @@ export type PlanWarningCode =
   | 'DISABLED_USER_UPDATED'
   | 'DELETIONS_NEED_CONFIRMATION'
   | 'TENANT_WILL_BE_LINKED'
-  | 'DEPARTMENT_REUSED';
+  | 'DEPARTMENT_REUSED'
+  /** An Entra value held control characters (U+0000…) or was longer than the service keeps: cleaned or cut (domain/text.ts). */
+  | 'DIRECTORY_VALUE_ADJUSTED';
 
 export interface PlanIssue<C extends string = string> {
   code: C;

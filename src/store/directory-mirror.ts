@@ -99,5 +99,9 @@ export function mergeUser(before: DirectoryUser | undefined, changed: DirectoryU
   if (!before || !present) return changed;
   const out: DirectoryUser = { ...before, id: changed.id };
   for (const f of present) (out as unknown as Record<string, unknown>)[f] = changed[f];
+  // What the reader had to adjust: kept for the fields Graph did not send again, new for those it did.
+  const adjusted = [...(before.adjusted ?? []).filter((a) => !present.includes(a.field)), ...(changed.adjusted ?? [])];
+  if (adjusted.length > 0) out.adjusted = adjusted;
+  else delete out.adjusted;
   return out;
 }

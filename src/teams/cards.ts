@@ -3,11 +3,13 @@
  * filled with data built here. Builders are pure: plan/run in, card JSON out.
  *
  * Size (Teams accepts messages up to about 28 KB): the plan card carries counts and a few
- * names per category, never whole lists; the blocking errors are listed while they fit in
- * CARD_BUDGET_BYTES, the rest counted ("…and N more", the full list is in the tab).
+ * names per category, never whole lists; every name is cut at SHOWN_NAME_MAX_CHARS and every
+ * line at SHOWN_LINE_MAX_CHARS, whatever Entra holds; the blocking errors are listed while they
+ * fit in CARD_BUDGET_BYTES, the rest counted ("…and N more", the full list is in the tab).
  */
 import { readFileSync } from 'node:fs';
 import * as ACData from 'adaptivecards-templating';
+import { truncate } from '../domain/text.ts';
 import type { PlanIssue, Run, RunCounts, SkipReason, UpdatableField } from '../domain/types.ts';
 import type { StoredPlan } from '../store/safety-store.ts';
 import { acInstant, md, num, seconds, strings, type Lang, type Strings } from './i18n.ts';
@@ -65,6 +67,16 @@ interface Fact {
 function sampleText(s: Strings, names: string[], total: number, separator = s.lang === 'ja' ? '、' : ', '): string {
   const shown = names.join(separator);
   return total > names.length ? `${shown}${separator}${s.more(total - names.length)}` : shown;
+}
+
+/**
+ * Longest line a card shows. Names inside are already cut (i18n `md`); this bounds a line that
+ * lists many of them (an email shared by a thousand users), so the card stays under Teams' limit.
+ */
+export const SHOWN_LINE_MAX_CHARS = 1500;
+
+function clipLine(text: string): string {
+  return text.length > SHOWN_LINE_MAX_CHARS ? `${truncate(text, SHOWN_LINE_MAX_CHARS)}…` : text;
 }
 
 function person(name: string | null | undefined, login: string | null | undefined): string {
@@ -136,11 +148,14 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
   const byCode = new Map<string, PlanIssue[]>();
   for (const w of plan.warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
   for (const group of byCode.values()) {
-    for (const w of group.slice(0, limits.warnings)) warnings.push({ text: `• ${s.warning(w)}` });
+    for (const w of group.slice(0, limits.warnings)) warnings.push({ text: clipLine(`• ${s.warning(w)}`) });
     if (group.length > limits.warnings) warnings.push({ text: `• ${s.more(group.length - limits.warnings)}` });
   }
 
-  const errors = plan.errors.slice(0, limits.errors).map((e) => s.error(e));
+  const errors = plan.errors.slice(0, limits.errors).map((e) => {
+    const t = s.error(e);
+    return { ...t, text: clipLine(t.text), remedy: clipLine(t.remedy) };
+  });
   const hiddenErrors = plan.errors.length - errors.length;
   const expiresAt = acInstant(plan.expiresAt);
   const minutes = Math.max(1, Math.round((Date.parse(plan.expiresAt) - Date.parse(plan.createdAt)) / 60_000));

@@ -2,6 +2,7 @@
  * The bot's words in English and Japanese (B8), chosen by the activity's locale. Every
  * parameterised sentence is a function so both languages keep their own word order.
  */
+import { truncate } from '../domain/text.ts';
 import { ROLE_LABELS_EN, type PlanErrorCode, type PlanIssue, type PlanWarningCode, type Role, type SkipReason, type UpdatableField } from '../domain/types.ts';
 import type { Refusal } from '../domain/access.ts';
 
@@ -15,13 +16,20 @@ export function localeTag(lang: Lang): string {
   return lang === 'ja' ? 'ja-JP' : 'en-US';
 }
 
+/** Longest name, email or code a card shows (a 10,000-character Entra name must not outgrow Teams' 28 KB). */
+export const SHOWN_NAME_MAX_CHARS = 100;
+/** Longest free-form message a card shows (an issue without its own sentence). */
+export const SHOWN_MESSAGE_MAX_CHARS = 400;
+
 /**
  * Escapes what Adaptive Cards TextBlock markdown would interpret in text that comes from
  * someone else (names from Entra, emails): a display name must never become a link or
- * a date function.
+ * a date function. Cuts it at `max` characters with an ellipsis: every card stays small
+ * whatever the directory holds (defect 9).
  */
-export function md(s: string | null | undefined): string {
-  return (s ?? '')
+export function md(s: string | null | undefined, max: number = SHOWN_NAME_MAX_CHARS): string {
+  const text = s ?? '';
+  return (text.length > max ? `${truncate(text, max)}…` : text)
     .replace(/[\\*_[\]()`~#>|]/g, (c) => `\\${c}`)
     .replace(/\{\{/g, '{\u200b{')
     .replace(/[\r\n]+/g, ' ');
@@ -246,7 +254,7 @@ const en: Strings = {
           remedy: 'Fix: change the login name in the safety service or the user principal name in Entra ID.',
         };
       default:
-        return { text: md(e.message), remedy: '' };
+        return { text: md(e.message, SHOWN_MESSAGE_MAX_CHARS), remedy: '' };
     }
   },
   warning: (w) => {
@@ -262,8 +270,10 @@ const en: Strings = {
         return `This import links the company to the Entra tenant ${md(str(d.tenantId))}.`;
       case 'DEPARTMENT_REUSED':
         return `The existing department ${md(str(d.departmentCode))} is used for the Entra department of the same name.`;
+      case 'DIRECTORY_VALUE_ADJUSTED':
+        return `${md(str(d.userPrincipalName ?? d.displayName ?? d.entraObjectId))} has values in Entra ID that are too long or hold control characters; they are imported cut or cleaned. Fix them in Entra ID.`;
       default:
-        return md(w.message);
+        return md(w.message, SHOWN_MESSAGE_MAX_CHARS);
     }
   },
   importingTitle: 'Importing…',
@@ -280,7 +290,7 @@ const en: Strings = {
   resultConfirmed: (name, at) => `Confirmed by ${md(name)} at {{TIME(${at})}} on {{DATE(${at}, SHORT)}}.`,
   resultNote: 'History and undo are in the Safety Sync tab.',
   failedTitle: 'Import failed',
-  failedReason: (reason) => `Reason: ${md(reason)}`,
+  failedReason: (reason) => `Reason: ${md(reason, SHOWN_MESSAGE_MAX_CHARS)}`,
   importFailure: (code, message) =>
     code === 'INTERRUPTED'
       ? 'The import was interrupted (the server stopped) and the whole import was rolled back.'
@@ -380,10 +390,12 @@ const en: Strings = {
     switch (code) {
       case 'DIRECTORY_THROTTLED':
         return 'Microsoft Graph is throttling requests right now, so nothing was planned or changed. Try again in a few minutes.';
+      case 'DIRECTORY_TIMEOUT':
+        return 'Microsoft Graph did not answer in time, so nothing was planned or changed. Try again later.';
       case 'DIRECTORY_UNAVAILABLE':
-        return `I couldn't read the directory from Microsoft Graph (${md(message)}). Nothing was planned or changed.`;
+        return `I couldn't read the directory from Microsoft Graph (${md(message, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was planned or changed.`;
       case 'TOKEN_UNAVAILABLE':
-        return `I couldn't get access to Microsoft Graph (${md(message)}). Nothing was read or changed.`;
+        return `I couldn't get access to Microsoft Graph (${md(message, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was read or changed.`;
       case 'IMPORT_IN_PROGRESS':
         return 'Another import for your company is running; try again when it has finished. Nothing was changed.';
       default:
@@ -470,7 +482,7 @@ const ja: Strings = {
           remedy: '対処: 安否確認サービスのログイン名か、Entra ID のユーザー プリンシパル名を変更してください。',
         };
       default:
-        return { text: md(e.message), remedy: '' };
+        return { text: md(e.message, SHOWN_MESSAGE_MAX_CHARS), remedy: '' };
     }
   },
   warning: (w) => {
@@ -486,8 +498,10 @@ const ja: Strings = {
         return `この取り込みで会社を Entra テナント ${md(str(d.tenantId))} と連携します。`;
       case 'DEPARTMENT_REUSED':
         return `既存の部署 ${md(str(d.departmentCode))} を同名の Entra の部署として使います。`;
+      case 'DIRECTORY_VALUE_ADJUSTED':
+        return `${md(str(d.userPrincipalName ?? d.displayName ?? d.entraObjectId))} の Entra ID の値に長すぎる文字列または制御文字があるため、切り詰めて(取り除いて)取り込みます。Entra ID 側で修正してください。`;
       default:
-        return md(w.message);
+        return md(w.message, SHOWN_MESSAGE_MAX_CHARS);
     }
   },
   importingTitle: '取り込み中…',
@@ -504,7 +518,7 @@ const ja: Strings = {
   resultConfirmed: (name, at) => `${md(name)} さんが {{DATE(${at}, SHORT)}} {{TIME(${at})}} に実行しました。`,
   resultNote: '履歴と取り消しは Safety Sync タブにあります。',
   failedTitle: '取り込みに失敗しました',
-  failedReason: (reason) => `理由: ${md(reason)}`,
+  failedReason: (reason) => `理由: ${md(reason, SHOWN_MESSAGE_MAX_CHARS)}`,
   importFailure: (code, message) =>
     code === 'INTERRUPTED'
       ? 'サーバーが停止したため取り込みが中断され、取り込み全体を元に戻しました。'
@@ -602,10 +616,12 @@ const ja: Strings = {
     switch (code) {
       case 'DIRECTORY_THROTTLED':
         return 'Microsoft Graph が要求を制限しているため、計画は作成せず、何も変更していません。数分後にもう一度試してください。';
+      case 'DIRECTORY_TIMEOUT':
+        return 'Microsoft Graph が時間内に応答しなかったため、計画は作成せず、何も変更していません。しばらくしてからもう一度試してください。';
       case 'DIRECTORY_UNAVAILABLE':
-        return `Microsoft Graph からディレクトリを読み込めませんでした (${md(message)})。計画は作成せず、何も変更していません。`;
+        return `Microsoft Graph からディレクトリを読み込めませんでした (${md(message, SHOWN_MESSAGE_MAX_CHARS)})。計画は作成せず、何も変更していません。`;
       case 'TOKEN_UNAVAILABLE':
-        return `Microsoft Graph にアクセスできませんでした (${md(message)})。何も読み込まず、何も変更していません。`;
+        return `Microsoft Graph にアクセスできませんでした (${md(message, SHOWN_MESSAGE_MAX_CHARS)})。何も読み込まず、何も変更していません。`;
       case 'IMPORT_IN_PROGRESS':
         return '別の取り込みを実行中です。終わってからもう一度試してください。何も変更していません。';
       default:

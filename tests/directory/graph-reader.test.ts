@@ -340,4 +340,18 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
       identityIssuers: [],
     });
   });
+
+  it('defect 2 and 9: normaliseGraphUser removes NUL and control characters, cuts long texts and says so in `adjusted`; an id with them is refused', () => {
+    const u = normaliseGraphUser({ id: 'x', userPrincipalName: 'x@c.com', displayName: `A\u0000B${'n'.repeat(1000)}`, department: 'D\u0001', businessPhones: ['03\u0000'] });
+    assert.equal(u.displayName, `AB${'n'.repeat(198)}`);
+    assert.equal(u.department, 'D');
+    assert.deepEqual(u.businessPhones, ['03']);
+    assert.deepEqual(u.adjusted?.map((a) => [a.field, a.adjustments]), [
+      ['displayName', ['controlCharactersRemoved', 'truncated']],
+      ['department', ['controlCharactersRemoved']],
+      ['businessPhones', ['controlCharactersRemoved']],
+    ]);
+    assert.equal(normaliseGraphUser({ id: 'y', displayName: 'Plain' }).adjusted, undefined);
+    assert.throws(() => normaliseGraphUser({ id: 'x\u0000' }));
+  });
 });

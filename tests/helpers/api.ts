@@ -16,6 +16,7 @@ export interface TestServer {
 export async function startTestServer(
   graphBaseUrl: string,
   registrars: (ctx: AppContext) => RouteRegistrar[] = () => [],
+  env: Record<string, string> = {},
 ): Promise<TestServer> {
   const config = loadConfig({
     DATABASE_URL: 'memory:',
@@ -23,6 +24,7 @@ export async function startTestServer(
     SAFETY_API_KEY: API_KEY,
     GRAPH_BASE_URL: graphBaseUrl,
     GRAPH_ACCESS_TOKEN: 'test-graph-token',
+    ...env,
   });
   const ctx = await createContext(config, silentLogger);
   const running = await startServer(ctx, registrars(ctx));

@@ -186,6 +186,30 @@ describe('SCIM dialect: Entra quirks, normalised', () => {
     assert.deepEqual(doc[ENTERPRISE], { department: '営業部' });
   });
 
+  it('defect 10: emails, phoneNumbers and roles that are not lists of objects are 400 invalidValue, never dropped', () => {
+    for (const [attr, value] of [
+      ['emails', 'a@b.jp'],
+      ['emails', ['a@b.jp']],
+      ['emails', 42],
+      ['phoneNumbers', '03-1234'],
+      ['phoneNumbers', [['03-1234']]],
+      ['roles', 'ADMIN'],
+      ['roles', 7],
+      ['roles', ['ADMIN']],
+      ['roles', true],
+    ] as const) {
+      throwsScim(() => normaliseUserBody({ schemas: [USER], userName: 'u', [attr]: value }), 400, 'invalidValue');
+      throwsScim(() => patch({ op: 'replace', path: attr, value }), 400, 'invalidValue');
+      throwsScim(() => patch({ op: 'Add', value: { [attr]: value } }), 400, 'invalidValue');
+    }
+    throwsScim(() => patch({ op: 'replace', path: 'emails[type eq "work"]', value: 'a@b.jp' }), 400, 'invalidValue');
+    // The shapes Entra really sends still pass: a list of objects, or one object.
+    assert.deepEqual(normaliseUserBody({ schemas: [USER], userName: 'u', emails: { value: 'a@b.jp', type: 'work' } })['emails'], [
+      { value: 'a@b.jp', type: 'work' },
+    ]);
+    assert.deepEqual(normaliseUserBody({ schemas: [USER], userName: 'u', emails: null, roles: null })['emails'], null);
+  });
+
   it('rejects what no dialect sends: unknown op, missing PatchOp schema, unknown schema, id change', () => {
     throwsScim(() => patch({ op: 'move', path: 'x', value: 1 }), 400, 'invalidSyntax');
     throwsScim(() => normalisePatch({ schemas: [USER], Operations: [{ op: 'add', path: 'x', value: 1 }] }), 400, 'invalidSyntax');

@@ -151,6 +151,65 @@ for (const flag of ['', '?aadOptscim062020']) {
       assert.ok(lines.every((l) => (l['attributes'] as string[]).includes(`${ENTERPRISE}:manager`)));
     });
 
+    it('defect 10: emails "a@b" (not a list) is 400 invalidValue, not a user created without an email', async () => {
+      for (const extra of [{ emails: `notalist${n}@contoso.jp` }, { phoneNumbers: '03-1234-5678' }, { roles: 'ADMIN' }, { emails: [`x${n}@contoso.jp`] }]) {
+        n++;
+        const body = { ...fixture('create-user', { userName: `shape${n}@contoso.jp`, externalId: randomUUID(), email: `shape${n}@contoso.jp` }), ...extra };
+        const r = await call(h, 'POST', url(), { token, body });
+        assert.equal(r.status, 400, `${JSON.stringify(extra)}: ${r.text}`);
+        assert.equal(r.body.scimType, 'invalidValue');
+        assert.equal(r.body.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error');
+        const found = await call(h, 'GET', url('', `filter=${encodeURIComponent(`userName eq "shape${n}@contoso.jp"`)}`), { token });
+        assert.equal(found.body.totalResults, 0, 'nothing was created');
+      }
+      const u = await create();
+      const r = await call(h, 'PATCH', url(`/${u.id}`), {
+        token,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails', value: 'other@contoso.jp' }] },
+      });
+      assert.equal(r.status, 400, r.text);
+      assert.equal(r.body.scimType, 'invalidValue');
+      assert.deepEqual((await call(h, 'GET', url(`/${u.id}`), { token })).body.emails, u.emails, 'the email is unchanged');
+    });
+
+    it('defect 2: a NUL character in a SCIM body, filter or path is 400 invalidValue, never a 500', async () => {
+      const u = await create();
+      const replies = [
+        await call(h, 'POST', url(), { token, body: { ...fixture('create-user', { userName: `nul${n}@contoso.jp`, externalId: randomUUID(), email: `nul${n}@contoso.jp` }), displayName: 'A\u0000B' } }),
+        await call(h, 'PUT', url(`/${u.id}`), { token, body: { schemas: [USER], userName: u.userName, displayName: 'A\u0000B' } }),
+        await call(h, 'PATCH', url(`/${u.id}`), {
+          token,
+          body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'displayName', value: 'A\u0000B' }] },
+        }),
+        await call(h, 'GET', url('', `filter=${encodeURIComponent('userName eq "a\u0000b"')}`), { token }),
+        await call(h, 'GET', url('/abc%00def'), { token }),
+        await call(h, 'POST', '/scim/v2/Users/.search', { token, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'externalId eq "\u0000"' } }),
+      ];
+      for (const r of replies) {
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.scimType, 'invalidValue', r.text);
+        assert.equal(r.body.schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error');
+      }
+      assert.equal((await call(h, 'GET', url(`/${u.id}`), { token })).body.displayName, u.displayName);
+    });
+
+    it('defect 9: SCIM refuses values longer than the limits of domain/text.ts (invalidValue)', async () => {
+      for (const extra of [
+        { displayName: 'n'.repeat(201) },
+        { phoneNumbers: [{ type: 'work', value: '0'.repeat(65) }] },
+        { emails: [{ type: 'work', value: `${'e'.repeat(250)}@x.jp` }] },
+        { [ENTERPRISE]: { department: 'd'.repeat(201) } },
+      ]) {
+        n++;
+        const body = { ...fixture('create-user', { userName: `long${n}@contoso.jp`, externalId: randomUUID(), email: `long${n}@contoso.jp` }), ...extra };
+        const r = await call(h, 'POST', url(), { token, body });
+        assert.equal(r.status, 400, r.text);
+        assert.equal(r.body.scimType, 'invalidValue');
+      }
+      const ok = await create({ displayName: 'n'.repeat(200), phoneNumbers: [{ type: 'work', value: '0'.repeat(64) }] });
+      assert.equal(ok.displayName.length, 200);
+    });
+
     it('quirk: attribute names in another letter case in a POST body', async () => {
       n++;
       const r = await call(h, 'POST', url(), {

@@ -157,6 +157,25 @@ for (const engine of engines()) {
       assert.equal((await new DirectoryMirror(store.db).state(companyId)).deltaLink, null);
     });
 
+    it('defect 2: NUL characters and 10,000-character values from Graph are cleaned before the mirror and the plan, which names the user and applies', async () => {
+      await new DirectoryMirror(store.db).reset(companyId);
+      emu.addUser(gu(16, { displayName: 'Nul\u0000Six', department: 'd'.repeat(10_000) }));
+      const sync = new SyncService(store, { clock: () => now });
+      const p1 = await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      assert.deepEqual(p1.errors, []);
+      assert.deepEqual(p1.warnings.filter((w) => w.code === 'DIRECTORY_VALUE_ADJUSTED').map((w) => w['entraObjectId']), [gid(16)]);
+      assert.equal((await sync.apply(companyId, p1.id, { confirmedBy: 'a' })).run.status, 'succeeded');
+      // A delta round brings another NUL: the merged mirror keeps both adjustments, the plan still names the user.
+      emu.updateUser(gid(16), { displayName: 'Nul\u0000Six\u0000Again' });
+      const p2 = await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });
+      const w = p2.warnings.filter((x) => x.code === 'DIRECTORY_VALUE_ADJUSTED');
+      assert.deepEqual(w.map((x) => (x['fields'] as { field: string }[]).map((f) => f.field)), [['department', 'displayName']]);
+      assert.deepEqual(p2.changes.updateUsers.map((u) => u.fields.name), [{ from: 'NulSix', to: 'NulSixAgain' }]);
+      assert.equal((await sync.apply(companyId, p2.id, { confirmedBy: 'a' })).run.status, 'succeeded');
+      const sixteen = (await store.listUsers(companyId)).find((u) => u.loginName === 'u16@contoso.com')!;
+      assert.deepEqual([sixteen.name, sixteen.departments[0]!.code.length], ['NulSixAgain', 200]);
+    });
+
     it('a company reads only its own tenant: another tenant\'s credential is refused before any user is read, and the mirror keeps no row of it', async () => {
       const sync = new SyncService(store, { clock: () => now });
       await sync.createPlan(companyId, graph(), { requestedBy: 'a', source: 'api' });

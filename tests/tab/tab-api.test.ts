@@ -142,6 +142,21 @@ describe('configuration tab API', function () {
     assert.equal(demo.headers.get('cache-control'), 'no-store');
   });
 
+  it('defect 2: a NUL character in a tab body or path is 400 INVALID_CHARACTERS, never a 500', async () => {
+    const before = (await call<{ settings: { deletionThreshold: number } }>('GET', '/api/tab/context')).body.settings;
+    for (const [method, path, body] of [
+      ['PATCH', '/api/tab/settings', { initialPassword: 'Welcome\u0000#2026' }],
+      ['PATCH', '/api/tab/settings', { schedule: '0 3 * * *\u0000' }],
+      ['POST', '/api/tab/scim-tokens', { label: 'Entra\u0000' }],
+      ['GET', '/api/tab/plans/abc%00', undefined],
+    ] as const) {
+      const r = await call<{ error: { code: string } }>(method, path, body);
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'INVALID_CHARACTERS');
+    }
+    assert.deepEqual((await call<{ settings: unknown }>('GET', '/api/tab/context')).body.settings, before);
+  });
+
   it('SCIM tokens: issued once, listed without the secret, revoked; disconnect unlinks the tenant', async () => {
     const issued = await call<{ id: string; token: string }>('POST', '/api/tab/scim-tokens', { label: 'Entra provisioning' });
     assert.equal(issued.status, 201);

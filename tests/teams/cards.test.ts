@@ -137,6 +137,51 @@ describe('Teams cards', function () {
     assert.ok(!text.includes('{{DATE(2020'), text);
   });
 
+  for (const length of [1000, 10_000]) {
+    it(`defect 9: ${length.toLocaleString('en')}-character names, departments and messages keep every card under 28 KB`, () => {
+      const long = (c: string) => c.repeat(length);
+      const userOf = (i: number) => ({ loginName: `${long('l')}${i}@contoso.com`, name: `${long('名')}${i}` });
+      const plan = {
+        ...hugePlanLite(),
+        summary: { ...hugePlanLite().summary, usersToCreate: 5, usersToUpdate: 5, usersToDelete: 5, departmentsToCreate: 5 },
+        changes: {
+          createDepartments: [0, 1, 2, 3, 4].map((i) => ({ code: `${long('部')}${i}`, name: `${long('部')}${i}`, level: 2 as const })),
+          createUsers: [0, 1, 2, 3, 4].map((i) => ({ entraObjectId: `e${i}`, ...userOf(i), email: null, phone: long('0'), departmentCode: long('部') })),
+          updateUsers: [0, 1, 2, 3, 4].map((i) => ({
+            userId: `u${i}`,
+            entraObjectId: `e${i}`,
+            loginName: userOf(i).loginName,
+            linkedBy: 'R17' as const,
+            fields: { name: { from: long('a'), to: long('b') } },
+          })),
+          deleteUsers: [0, 1, 2, 3, 4].map((i) => ({ userId: `d${i}`, ...userOf(i), entraObjectId: `x${i}` })),
+        },
+        errors: [
+          { code: 'DUPLICATE_EMAIL', message: 'x', email: 'shared@x.jp', users: Array.from({ length: 1000 }, (_, j) => userOf(j)) },
+          ...Array.from({ length: 60 }, (_, i) => ({ code: 'DUPLICATE_EMAIL', message: long('m'), email: `${long('e')}@x.jp`, users: [0, 1, 2, 3, 4, 5, 6, 7].map((j) => userOf(i * 10 + j)) })),
+          ...Array.from({ length: 60 }, (_, i) => ({ code: 'UNDELETABLE_USER', message: long('m'), ...userOf(i), roles: ['systemAdmin'] })),
+          { code: 'SOMETHING_NEW', message: long('m') },
+        ],
+        warnings: [
+          ...Array.from({ length: 20 }, (_, i) => ({ code: 'EMAIL_KEPT', message: long('w'), ...userOf(i) })),
+          ...Array.from({ length: 20 }, (_, i) => ({ code: 'DIRECTORY_VALUE_ADJUSTED', message: long('w'), displayName: long('n'), userPrincipalName: userOf(i).loginName, entraObjectId: `e${i}`, fields: [] })),
+          { code: 'DEPARTMENT_REUSED', message: long('w'), departmentCode: long('部') },
+          { code: 'SOMETHING_ELSE', message: long('w') },
+        ],
+      } as unknown as Parameters<typeof planCard>[0];
+      for (const lang of ['en', 'ja'] as const) {
+        const ctx = { lang, companyName: long('社'), requestedByName: long('依'), usersRead: 5, readMs: 1, notice: long('注') };
+        const card = planCard(plan, ctx);
+        assert.ok(validate(card), ajv.errorsText(validate.errors));
+        assert.deepEqual(parserIssues(card), []);
+        assert.ok(messageBytes(card) < TEAMS_MESSAGE_LIMIT_BYTES, `${lang}: ${messageBytes(card)} bytes`);
+        const text = cardText(card);
+        assert.match(text, /名名名/, 'names are shown, cut');
+        assert.ok(text.includes('…'), 'a cut text says so');
+      }
+    });
+  }
+
   it('a 100,000-user tenant: counts and samples only, valid, under 28 KB with thousands of errors', function () {
     this.timeout(120_000);
     const plan = hugePlan();

@@ -106,12 +106,30 @@ function canonicalKeys(o: JsonObject): JsonObject {
 
 const MULTI_VALUED = new Set(['emails', 'phoneNumbers', 'ims', 'photos', 'addresses', 'entitlements', 'x509Certificates', 'groups']);
 
+/** Multi-valued complex attributes the service keeps: their shape is checked, never guessed. */
+const KEPT_COMPLEX = new Set(['emails', 'phoneNumbers', 'roles']);
+
+/**
+ * A multi-valued complex attribute (RFC 7643 §2.4): a list of objects; one
+ * object stands for a list of one. A string, a number or a list of strings
+ * (`emails: "a@b"`) is 400 invalidValue: dropping it silently would answer
+ * 201 with the user's contact channel lost (defect 10).
+ */
+export function complexList(v: unknown, what: string): JsonObject[] {
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every(isObject)) {
+    throw new ScimError(400, `${what} must be a list of objects such as [{"value": "…", "type": "work"}].`, 'invalidValue');
+  }
+  return list;
+}
+
 /** Normalises the value of one attribute (top-level, or one sub-attribute of it). */
 function attributeValue(schema: 'core' | 'enterprise', attr: string, sub: string | undefined, value: unknown): unknown {
   if (sub !== undefined) return BOOLEAN_ATTRIBUTES.has(sub) && value !== null ? toBoolean(value, `${attr}.${sub}`) : value;
   if (schema === 'enterprise') return attr === 'manager' ? managerValue(value) : value;
   if (attr === 'active') return value === null ? null : toBoolean(value, 'active');
-  if (attr === 'roles') return roleList(roleFromList(value));
+  if (attr === 'roles') return roleList(roleFromList(value === null || value === undefined ? value : complexList(value, 'roles')));
+  if (KEPT_COMPLEX.has(attr) && value !== null && value !== undefined) return complexList(value, attr).map(canonicalKeys);
   if (MULTI_VALUED.has(attr) && value !== null) {
     const list = Array.isArray(value) ? value : [value];
     return list.map((e) => (isObject(e) ? canonicalKeys(e) : e));
@@ -328,6 +346,9 @@ function pathOperation(op: PatchOp['op'], p: AttrPath, value: unknown): PatchOp[
   if (p.schema === 'core' && p.attr === 'roles') return roleOperation(op, p, value);
   if (op === 'remove') return [{ op, path: formatPath(p), ...(value !== undefined ? { value } : {}) }];
   // attr[filter] without a sub-attribute names one element of a multi-valued attribute.
+  if (p.schema === 'core' && p.filter && p.sub === undefined && KEPT_COMPLEX.has(p.attr) && !isObject(value)) {
+    throw new ScimError(400, `The value for ${formatPath(p)} must be an object such as {"value": "…"}.`, 'invalidValue');
+  }
   const v = p.filter && p.sub === undefined ? (isObject(value) ? canonicalKeys(value) : value) : attributeValue(p.schema, p.attr, p.sub, value);
   return [{ op, path: formatPath(p), value: v }];
 }
@@ -350,7 +371,10 @@ function roleOperation(op: PatchOp['op'], p: AttrPath, value: unknown): PatchOp[
       .map((r) => ({ op: 'remove' as const, path: `roles[value eq ${JSON.stringify(r)}]` }));
   }
   if (p.sub !== undefined && p.sub !== 'value') return []; // primary/display/type of the one role: nothing to change
-  const role = p.sub === 'value' ? roleValue(value) : roleFromList(value);
+  const role =
+    p.sub === 'value'
+      ? roleValue(value)
+      : roleFromList(p.filter || value === null ? value : complexList(value, 'roles'));
   return [{ op: 'replace', path: 'roles', value: roleList(role) }];
 }
 

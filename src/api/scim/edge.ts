@@ -5,7 +5,7 @@
 import type { Request, Response } from 'restify';
 import type { Logger } from '../../log.ts';
 import type { ScimToken, ScimTokenStore } from '../../store/scim-tokens.ts';
-import { bearerToken } from '../http.ts';
+import { bearerToken, refuseForbiddenCharacters, refuseForbiddenInput } from '../http.ts';
 import { DEFAULT_PAGE, MAX_PAGE, MAX_SCIM_BODY_BYTES, SCIM_CONTENT_TYPE } from './constants.ts';
 import { errorBody, ScimError, toScimError } from './errors.ts';
 
@@ -23,6 +23,7 @@ export function sendScim(res: Response, status: number, body?: unknown, headers:
 export function scimRoute(log: Logger, fn: (req: Request, res: Response) => Promise<void>) {
   return async (req: Request, res: Response): Promise<void> => {
     try {
+      refuseForbiddenInput(req);
       await fn(req, res);
     } catch (e) {
       if (res.headersSent) return;
@@ -42,22 +43,28 @@ export async function authenticate(req: Request, tokens: ScimTokenStore): Promis
   return token;
 }
 
-/** The request body as JSON; too large, empty or malformed bodies are SCIM errors. */
+/** The request body as JSON; too large, empty or malformed bodies, or text that cannot be stored (U+0000), are SCIM errors. */
 export function readJson(req: Request): unknown {
   const raw: unknown = req.body;
   const buf = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw, 'utf8') : undefined;
   if (buf === undefined) {
-    if (raw !== undefined && raw !== null) return raw;
+    if (raw !== undefined && raw !== null) {
+      refuseForbiddenCharacters(raw, 'request body');
+      return raw;
+    }
     throw new ScimError(400, 'A JSON body is required.', 'invalidSyntax');
   }
   if (buf.length > MAX_SCIM_BODY_BYTES) throw new ScimError(413, `The body is larger than ${MAX_SCIM_BODY_BYTES} bytes.`);
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new ScimError(400, 'A JSON body is required.', 'invalidSyntax');
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     throw new ScimError(400, 'The body is not valid JSON.', 'invalidSyntax');
   }
+  refuseForbiddenCharacters(parsed, 'request body');
+  return parsed;
 }
 
 /** Where this server is reached, as the client sees it (for meta.location and Location). */

@@ -48,6 +48,7 @@ export function errorBody(e: ScimError): ScimErrorBody {
 const FROM_APP: Partial<Record<ErrorCode, [number, ScimType | undefined]>> = {
   BAD_REQUEST: [400, 'invalidSyntax'],
   VALIDATION_FAILED: [400, 'invalidValue'],
+  INVALID_CHARACTERS: [400, 'invalidValue'],
   UNAUTHORIZED: [401, undefined],
   FORBIDDEN: [403, undefined],
   NOT_FOUND: [404, undefined],

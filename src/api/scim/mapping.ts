@@ -9,8 +9,9 @@
  */
 import type { ScimRole, ScimUser, ScimUserCreate, ScimUserWrite } from '../../store/scim-users.ts';
 import { scimRoleOf } from '../../store/scim-users.ts';
+import { TEXT_LIMITS, truncate } from '../../domain/text.ts';
 import { CORE_USER, ENTERPRISE_USER } from './constants.ts';
-import { isObject, roleFromList, type JsonObject, type PatchOp } from './dialect.ts';
+import { complexList, isObject, roleFromList, type JsonObject, type PatchOp } from './dialect.ts';
 import { ScimError } from './errors.ts';
 
 /** What a SCIM resource says about the fields the service keeps; absent or blank is undefined. */
@@ -74,7 +75,7 @@ function text(v: unknown, what: string, max: number): string | undefined {
 function workValue(list: unknown, what: string, max: number): string | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw new ScimError(400, `${what} must be an array.`, 'invalidValue');
-  const entries = list.filter(isObject);
+  const entries = complexList(list, what);
   const typeOf = (e: JsonObject) => (typeof e['type'] === 'string' ? (e['type'] as string).toLowerCase() : '');
   const work = entries.filter((e) => typeOf(e) === 'work');
   const candidates = work.length > 0 ? work : entries.filter((e) => typeOf(e) === '');
@@ -87,7 +88,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** Reads a canonical SCIM User (see dialect.ts) into the fields the service keeps. */
 export function fieldsOf(doc: JsonObject): ScimFields {
   const ext = isObject(doc[ENTERPRISE_USER]) ? (doc[ENTERPRISE_USER] as JsonObject) : {};
-  const email = workValue(doc['emails'], 'emails', 320);
+  const email = workValue(doc['emails'], 'emails', TEXT_LIMITS.email);
   if (email !== undefined && !EMAIL.test(email)) {
     throw new ScimError(400, 'emails[type eq "work"].value is not an email address.', 'invalidValue');
   }
@@ -98,17 +99,17 @@ export function fieldsOf(doc: JsonObject): ScimFields {
     throw new ScimError(400, 'active must be a boolean.', 'invalidValue');
   }
   const fields: ScimFields = {
-    userName: text(doc['userName'], 'userName', 256),
-    displayName: text(doc['displayName'], 'displayName', 200),
-    externalId: text(doc['externalId'], 'externalId', 256),
+    userName: text(doc['userName'], 'userName', TEXT_LIMITS.loginName),
+    displayName: text(doc['displayName'], 'displayName', TEXT_LIMITS.name),
+    externalId: text(doc['externalId'], 'externalId', TEXT_LIMITS.externalId),
     email,
-    phone: workValue(doc['phoneNumbers'], 'phoneNumbers', 50),
-    department: text(ext['department'], 'department', 200),
+    phone: workValue(doc['phoneNumbers'], 'phoneNumbers', TEXT_LIMITS.phone),
+    department: text(ext['department'], 'department', TEXT_LIMITS.department),
     role: raw !== null && known ? (raw as ScimRole) : 'USER',
     active: typeof active === 'boolean' ? active : undefined,
-    preferredLanguage: text(doc['preferredLanguage'], 'preferredLanguage', 35),
-    timezone: text(doc['timezone'], 'timezone', 64),
-    employeeNumber: text(ext['employeeNumber'], 'employeeNumber', 64),
+    preferredLanguage: text(doc['preferredLanguage'], 'preferredLanguage', TEXT_LIMITS.preferredLanguage),
+    timezone: text(doc['timezone'], 'timezone', TEXT_LIMITS.timezone),
+    employeeNumber: text(ext['employeeNumber'], 'employeeNumber', TEXT_LIMITS.employeeNumber),
   };
   if (!known) fields.unknownRole = raw!;
   return fields;
@@ -118,11 +119,12 @@ export function fieldsOf(doc: JsonObject): ScimFields {
 function nameOf(doc: JsonObject, fields: ScimFields): string | undefined {
   if (fields.displayName) return fields.displayName;
   const name = isObject(doc['name']) ? (doc['name'] as JsonObject) : {};
-  const formatted = text(name['formatted'], 'name.formatted', 200);
+  const formatted = text(name['formatted'], 'name.formatted', TEXT_LIMITS.name);
   if (formatted) return formatted;
   const parts = [name['givenName'], name['familyName']].map((p, i) => text(p, i ? 'name.familyName' : 'name.givenName', 100));
   const joined = parts.filter(Boolean).join(' ');
-  return joined || fields.userName;
+  // The parts fit their limits one by one; the name they make, and a userName standing in for it, are cut to the name's.
+  return truncate(joined || fields.userName || '', TEXT_LIMITS.name) || undefined;
 }
 
 /** Everything a POST or PUT sets; no role sent means USER (S4). */

@@ -1,0 +1,61 @@
+/** B5: the history CSV an administrator opens in Excel. */
+import assert from 'node:assert/strict';
+import type { ChangeEntry } from '../../src/store/safety-store.ts';
+import { historyCsv } from '../../src/sync/history.ts';
+
+const entry = (after: Record<string, unknown>, actor = 'api'): ChangeEntry => ({
+  id: 1,
+  runId: null,
+  origin: 'import',
+  entity: 'user',
+  entityId: 'u-1',
+  action: 'create',
+  before: null,
+  after,
+  actor,
+  at: '2026-11-24T00:00:00.000Z',
+});
+
+/** RFC 4180, as a spreadsheet reads it: quoted cells may hold commas, quotes, tabs and line breaks. */
+function rows(csv: string): Record<string, string>[] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = '';
+  let quoted = false;
+  const text = csv.replace(/^\ufeff/, '');
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') record.push(cell), (cell = '');
+    else if (ch === '\n') record.push(cell), records.push(record), (record = []), (cell = '');
+    else cell += ch;
+  }
+  if (cell !== '' || record.length > 0) record.push(cell), records.push(record);
+  const [header, ...body] = records;
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] ?? ''])));
+}
+
+describe('history CSV', () => {
+  it('defect 3: a display name =cmd|\' /C calc\'!A0 is written as text, never a live formula', () => {
+    const dangerous = ["=cmd|' /C calc'!A0", '+1+1', '-2+3', '@SUM(A1:A2)', '\t=1', '\r=1'];
+    const csv = historyCsv(dangerous.map((name, i) => entry({ loginName: name, name }, i === 0 ? '=HYPERLINK("x")' : 'api')));
+    const parsed = rows(csv);
+    for (const r of parsed) {
+      for (const k of ['subject', 'after', 'actor']) {
+        assert.ok(!/^[=+\-@\t\r]/.test(r[k]!), `${k} starts with a formula character: ${JSON.stringify(r[k])}`);
+      }
+    }
+    const names = parsed.filter((r) => r['field'] === 'name').map((r) => r['after']);
+    assert.deepEqual(names, dangerous.map((d) => `'${d}`), 'the value is kept, behind a leading apostrophe (OWASP)');
+  });
+
+  it('ordinary values are written unchanged', () => {
+    const parsed = rows(historyCsv([entry({ loginName: 'taro@contoso.jp', name: '山田 太郎', phone: '03-1234' })]));
+    assert.deepEqual(parsed.map((r) => r['after']), ['taro@contoso.jp', '山田 太郎', '03-1234']);
+    assert.equal(parsed[0]!['subject'], 'taro@contoso.jp');
+  });
+});
