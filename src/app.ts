@@ -64,7 +64,7 @@ export interface RunningServer {
   url: string;
   /** What is really bound (defect 12). */
   bound: Bound;
-  /** Stops accepting connections, waits for the open requests and background work, then closes the parts. */
+  /** Stops accepting connections, waits for the open requests, then closes the parts (aborting background work). */
   close(): Promise<void>;
   /**
    * Graceful shutdown: stops accepting at once, lets running requests and background work (an
@@ -118,7 +118,7 @@ export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] 
     url: bound.url,
     bound,
     async close() {
-      await Promise.all([stopAccepting(), ctx.hooks.drain?.()]);
+      await stopAccepting();
       await closeParts();
     },
     async shutdown(graceMs) {
