@@ -158,7 +158,7 @@ describe('start-up, demo safety and fail-fast CLI (spawned)', function () {
       assert.deepEqual(names, ['Fabrikam', 'Northwind'], 'no demo data in a database of real companies');
     });
 
-    it('defect 13: plan with several companies and a directory configured exits 2 listing them', async () => {
+    it('plan with several companies and a directory configured exits 2 listing them', async () => {
       const dataDir = tempDir();
       const store = await SafetyStore.open(await openDatabase(undefined, { dataDir }));
       const a = await store.createCompany({ name: 'Fabrikam', plan: 'premier', maxUsers: 100 });
