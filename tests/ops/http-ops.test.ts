@@ -14,6 +14,9 @@ import { openDatabase } from '../../src/store/database.ts';
 import { migrationStatus, MIGRATIONS } from '../../src/store/migrations.ts';
 import { SafetyStore } from '../../src/store/safety-store.ts';
 import { engines } from '../helpers/databases.ts';
+import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID } from '../../src/devtools/demo-tenant.ts';
+import { extraRegistrars } from '../../src/wiring.ts';
+import { startLocalConnector } from '../teams/helpers/connector.ts';
 
 const API_KEY = 'ops-test-api-key-0123456789';
 
@@ -214,6 +217,45 @@ describe('operations: health, readiness, request ids and logs', function () {
         assert.equal(typeof l.event, 'string');
       }
     });
+  });
+
+  it('the request id of a bot message follows the sync it starts in the background (demo wiring, real HTTP)', async () => {
+    const tenant = await startDemoTenant();
+    const lines: string[] = [];
+    const config = loadConfig({ DATABASE_URL: 'memory:', PORT: '0', SAFETY_API_KEY: API_KEY, GRAPH_BASE_URL: tenant.graphBaseUrl, GRAPH_ACCESS_TOKEN: 'demo-emulated-tenant' });
+    const ctx = await createContext(config, createLogger('info', (l) => lines.push(l)));
+    await seedDemoCompany(ctx.store);
+    const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), { host: '127.0.0.1', allowedHosts: 'loopback' });
+    const connector = await startLocalConnector();
+    try {
+      const res = await fetch(`${running.url}/api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'bot-message-1' },
+        body: JSON.stringify({
+          type: 'message',
+          text: 'sync directory',
+          channelId: 'msteams',
+          serviceUrl: connector.url,
+          id: 'in-request-id-test',
+          from: { id: 'user-id-0', name: 'Alex Wilber', aadObjectId: DEMO_ADMIN_OBJECT_ID },
+          recipient: { id: 'bot', name: 'Test Bot' },
+          conversation: { id: 'personal-chat', conversationType: 'personal', tenantId: DEMO_TENANT_ID },
+          channelData: { tenant: { id: DEMO_TENANT_ID } },
+          locale: 'en-US',
+        }),
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('x-request-id'), 'bot-message-1');
+      await connector.waitFor((c) => c.method === 'POST' && JSON.stringify(c).includes('cancelImport'));
+      const created = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.event === 'plan.created');
+      assert.equal(created.length, 1);
+      assert.equal(created[0]!.requestId, 'bot-message-1');
+    } finally {
+      await running.close();
+      await ctx.store.close();
+      await connector.close();
+      await tenant.close();
+    }
   });
 
   it('logs are JSON lines that never carry a bearer token, a JWT or a password', () => {
