@@ -10,7 +10,7 @@ import { formatPlan, formatRun } from './cli/format.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { AppError, isAppError } from './domain/errors.ts';
 import type { Plan, Run } from './domain/types.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, redact, requestIdFrom, withRequestId, type Logger } from './log.ts';
 import { DEMO_INITIAL_PASSWORD, seedDemoCompany, startDemoTenant } from './devtools/demo.ts';
 import { DEMO_TENANT_ID } from './devtools/demo-tenant.ts';
 import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
@@ -82,7 +82,10 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
         return await demo(config, log, say);
       case 'plan':
       case 'apply':
-        return await planOrApply(command, config, values, say, warn, io.interactive ?? Boolean(process.stdin.isTTY));
+        // One request id for the whole run, on every log line it writes.
+        return await withRequestId(requestIdFrom(undefined), () =>
+          planOrApply(command, config, values, say, warn, io.interactive ?? Boolean(process.stdin.isTTY)),
+        );
       default:
         warn(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;
@@ -168,7 +171,7 @@ async function serve(config: Config, log: Logger, say: (s: string) => void, warn
   await checkCanServe(config, host);
   const held = new Held(log);
   try {
-    const ctx = await createContext(config, log);
+    const ctx = await openContext(config, log);
     held.add('database', () => ctx.store.close());
     const running = await startServer(ctx, extraRegistrars(ctx), { host }).catch((e: NodeJS.ErrnoException) => {
       throw portError(e, host, config.port);
@@ -199,8 +202,9 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
       graphBaseUrl: config.graphAccessToken ? config.graphBaseUrl : tenant.graphBaseUrl,
       graphAccessToken: config.graphAccessToken ?? 'demo-emulated-tenant',
     };
-    const ctx = await createContext(demoConfig, log);
+    const ctx = await openContext(demoConfig, log);
     held.add('database', () => ctx.store.close());
+    await refuseRealCompanies(ctx, 'The demo');
     const { company, created } = await seedDemoCompany(ctx.store);
     const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), { host, allowedHosts: 'loopback' }).catch(
       (e: NodeJS.ErrnoException) => {
@@ -238,6 +242,43 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
   }
 }
 
+/** Opens the database and the parts; a database that cannot be opened is a start-up error naming only its host. */
+async function openContext(config: Config, log: Logger): Promise<AppContext> {
+  try {
+    return await createContext(config, log);
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    const where = config.databaseUrl?.startsWith('postgres') ? databaseHost(config.databaseUrl) : config.databaseUrl ?? config.dataDir;
+    const reason = String(redact(e instanceof Error ? e.message : String(e))).replace(/postgres(ql)?:\/\/\S+/gi, '[database url]');
+    throw new StartupError(`Cannot open the database (${where}): ${reason}`);
+  }
+}
+
+/** host:port/database of a postgres:// URL, never its user or password. */
+function databaseHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+/**
+ * Demo data only ever goes into a database that holds nothing but the demo company (defect 13):
+ * never mixed into companies of the user's own.
+ */
+async function refuseRealCompanies(ctx: AppContext, who: string): Promise<void> {
+  const own = (await ctx.store.listCompanies()).filter((c) => c.entraTenantId?.toLowerCase() !== DEMO_TENANT_ID.toLowerCase());
+  if (own.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${who} would add demo data to a database that holds companies of its own (${own.length}); ` +
+        'use another DATA_DIR or DATABASE_URL=memory:.',
+    );
+  }
+}
+
 /** With the embedded database, the running server owns the data: record where to reach it. */
 function holdServer(ctx: AppContext, url: string): void {
   if (ctx.store.db.kind === 'pglite' && !ctx.config.databaseUrl) writeServerLock(ctx.config.dataDir, { url, apiKey: ctx.apiKey });
@@ -258,7 +299,10 @@ function untilSignal(ctx: AppContext, running: RunningServer, held: Held, log: L
       process.once('SIGTERM', () => process.exit(143));
       log.info('shutdown.started', { signal, graceMs: ctx.config.shutdownGraceMs });
       removeServerLock(ctx.config.dataDir);
-      const clean = await running.shutdown(ctx.config.shutdownGraceMs);
+      const clean = await running.shutdown(ctx.config.shutdownGraceMs).catch((e: unknown) => {
+        log.error('shutdown.failed', { error: e });
+        return false;
+      });
       if (!clean) log.warn('shutdown.aborted_requests', { graceMs: ctx.config.shutdownGraceMs });
       await held.release();
       log.info('shutdown.finished', { clean });
@@ -371,17 +415,10 @@ async function openPlanApi(config: Config, companyArg: string | undefined, warn:
       held.add('demo tenant', () => tenant.close());
       cfg = { ...config, graphBaseUrl: tenant.graphBaseUrl, graphAccessToken: 'demo-emulated-tenant' };
     }
-    const ctx = await createContext(cfg, createLogger('warn'));
+    const ctx = await openContext(cfg, createLogger('warn'));
     held.add('database', () => ctx.store.close());
     if (noDirectoryConfigured) {
-      const others = (await ctx.store.listCompanies()).filter((c) => c.entraTenantId?.toLowerCase() !== DEMO_TENANT_ID.toLowerCase());
-      if (others.length > 0) {
-        throw new AppError(
-          'VALIDATION_FAILED',
-          'No directory configured (GRAPH_ACCESS_TOKEN or AAD_APP_*), and this database holds companies of its own: ' +
-            'the built-in demo tenant is not mixed into it.',
-        );
-      }
+      await refuseRealCompanies(ctx, 'No directory configured (GRAPH_ACCESS_TOKEN or AAD_APP_*), and the built-in demo tenant');
       await seedDemoCompany(ctx.store);
     }
     const companyId = await resolveCompany(ctx, companyArg);

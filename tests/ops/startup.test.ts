@@ -142,6 +142,32 @@ describe('start-up, demo safety and fail-fast CLI (spawned)', function () {
     }
   });
 
+  it('defect 13: serve with an unreachable DATABASE_URL exits 1 naming the host, never the password', async () => {
+    const p = spawnCli(['serve'], {
+      DATABASE_URL: 'postgres://operator:pa55-DO-NOT-LOG@127.0.0.1:9/safety',
+      PORT: String(await freePort()),
+      SAFETY_API_KEY: 'serve-test-key-0123456789',
+    });
+    assert.equal(await p.exit(), 1);
+    assert.match(p.err(), /Cannot open the database \(127\.0\.0\.1:9\/safety\)/);
+    assert.doesNotMatch(p.out() + p.err(), /pa55-DO-NOT-LOG|\bat .+:\d+:\d+/);
+  });
+
+  it('defect 13: demo never mixes its demo company into a database that holds companies of its own', async () => {
+    const dataDir = tempDir();
+    const store = await SafetyStore.open(await openDatabase(undefined, { dataDir }));
+    await store.createCompany({ name: 'Fabrikam', plan: 'premier', maxUsers: 100 });
+    await store.close();
+    const p = spawnCli(['demo'], { DATA_DIR: dataDir, PORT: String(await freePort()) });
+    assert.equal(await p.exit(), 2);
+    assert.match(p.err(), /The demo would add demo data to a database that holds companies of its own/);
+    const check = await SafetyStore.open(await openDatabase(undefined, { dataDir }));
+    const names = (await check.listCompanies()).map((c) => c.name);
+    await check.close();
+    assert.deepEqual(names, ['Fabrikam']);
+    assert.equal(existsSync(join(dataDir, 'server.lock.json')), false);
+  });
+
   describe('plan with no server running', () => {
     it('defect 13: plan with several companies and no directory settings exits 2 with a message, adding no demo company', async () => {
       const dataDir = tempDir();
