@@ -99,7 +99,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
       warn(`${e.code}: ${e.message}`);
       return e.code === 'VALIDATION_FAILED' || e.code === 'NOT_FOUND' ? 2 : 1;
     }
-    warn(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+    warn(`Unexpected error: ${String(redact(e instanceof Error ? e.message : String(e)))}`);
     return 1;
   }
 }
@@ -178,10 +178,12 @@ async function serve(config: Config, log: Logger, say: (s: string) => void, warn
     });
     const scheduler = startScheduler(ctx);
     held.add('scheduler', async () => scheduler.stop());
+    // Signals are handled before anyone is told the server is up.
+    const stopped = untilSignal(ctx, running, held, log);
     holdServer(ctx, running.url);
     say(`safety-sync listening on ${running.bound.description}, ${running.url} (database: ${ctx.store.db.kind})`);
     log.info('server.started', { bound: running.bound.description, database: ctx.store.db.kind });
-    return await untilSignal(ctx, running, held, log);
+    return await stopped;
   } catch (e) {
     await held.release();
     throw e;
@@ -213,6 +215,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
     );
     const scheduler = startScheduler(ctx);
     held.add('scheduler', async () => scheduler.stop());
+    const stopped = untilSignal(ctx, running, held, log);
     holdServer(ctx, running.url);
     // DESIGN §2: a random key is printed only when none is set; the operator's own key never is.
     const key = config.apiKey ? '<the key from SAFETY_API_KEY>' : ctx.apiKey;
@@ -235,7 +238,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
       ].join('\n'),
     );
     log.info('server.started', { bound: running.bound.description, database: ctx.store.db.kind, demo: true });
-    return await untilSignal(ctx, running, held, log);
+    return await stopped;
   } catch (e) {
     await held.release();
     throw e;

@@ -50,7 +50,7 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     child,
     out: () => out,
     err: () => err,
-    waitFor(re, ms = 60_000) {
+    waitFor(re, ms = 150_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`no ${re} within ${ms} ms:\n${out}\n${err}`)), ms);
         const check = () => {
@@ -68,7 +68,7 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
         check();
       });
     },
-    async exit(ms = 60_000) {
+    async exit(ms = 150_000) {
       let timer: NodeJS.Timeout | undefined;
       const hang = new Promise<'hang'>((resolve) => {
         timer = setTimeout(() => resolve('hang'), ms);

@@ -67,7 +67,7 @@ async function refused(url: string): Promise<boolean> {
 }
 
 describe('graceful shutdown on SIGTERM (spawned serve)', function () {
-  this.timeout(180_000);
+  this.timeout(400_000);
   let tenant: DemoTenant;
   before(async () => {
     tenant = await startDemoTenant();

@@ -35,7 +35,7 @@ async function stop(p: CliProcess): Promise<number | null> {
 }
 
 describe('start-up, demo safety and fail-fast CLI (spawned)', function () {
-  this.timeout(180_000);
+  this.timeout(400_000);
   const dirs: string[] = [];
   const tempDir = () => {
     const d = mkdtempSync(join(tmpdir(), 'safety-sync-ops-'));
@@ -118,10 +118,11 @@ describe('start-up, demo safety and fail-fast CLI (spawned)', function () {
     } finally {
       assert.equal(await stop(all), 0);
     }
-    const loop = spawnCli(['serve'], { DATABASE_URL: 'memory:', PORT: String(port), HOST: '127.0.0.1', SAFETY_API_KEY: 'serve-test-key-0123456789', LOG_LEVEL: 'warn' });
+    const port2 = await freePort();
+    const loop = spawnCli(['serve'], { DATABASE_URL: 'memory:', PORT: String(port2), HOST: '127.0.0.1', SAFETY_API_KEY: 'serve-test-key-0123456789', LOG_LEVEL: 'warn' });
     try {
       await loop.waitFor(/listening on/);
-      assert.match(loop.out(), new RegExp(`safety-sync listening on 127\\.0\\.0\\.1:${port}, http://127\\.0\\.0\\.1:${port} `));
+      assert.match(loop.out(), new RegExp(`safety-sync listening on 127\\.0\\.0\\.1:${port2}, http://127\\.0\\.0\\.1:${port2} `));
     } finally {
       assert.equal(await stop(loop), 0);
     }
