@@ -12,7 +12,7 @@ import { AppError } from './domain/errors.ts';
 import { createGraphDirectoryReader, type DirectoryReader } from './directory/graph-reader.ts';
 import { clientCredentialsTokenProvider, staticTokenProvider, type TokenProvider } from './directory/tokens.ts';
 import type { Logger } from './log.ts';
-import { createHttpServer, listen, type RouteRegistrar } from './server.ts';
+import { bind, createHttpServer, type Bound, type RouteRegistrar } from './server.ts';
 import { openDatabase } from './store/database.ts';
 import { SafetyStore, type StoredPlan } from './store/safety-store.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
@@ -28,7 +28,13 @@ export interface AppContext {
   appTokenProvider: () => TokenProvider;
   directoryFor: (companyId: string) => Promise<DirectoryReader>;
   /** Set by parts wired later (the bot posts scheduled plans for approval). */
-  hooks: { onScheduledPlan?: (plan: StoredPlan) => Promise<void> };
+  hooks: {
+    onScheduledPlan?: (plan: StoredPlan) => Promise<void>;
+    /** Resolves when background work started by a request (the bot's reads and imports) has finished. */
+    drain?: () => Promise<void>;
+    /** Stops what drain waits for (aborts it) and frees what the parts hold. */
+    close?: () => Promise<void>;
+  };
 }
 
 export async function createContext(config: Config, log: Logger, overrides: { apiKey?: string } = {}): Promise<AppContext> {
@@ -54,18 +60,41 @@ export async function createContext(config: Config, log: Logger, overrides: { ap
 
 export interface RunningServer {
   server: Server;
+  /** A URL this machine reaches the server at (loopback when bound to all interfaces). */
   url: string;
+  /** What is really bound (defect 12). */
+  bound: Bound;
+  /** Stops accepting connections, waits for the open requests, then closes the parts (aborting background work). */
   close(): Promise<void>;
+  /**
+   * Graceful shutdown: stops accepting at once, lets running requests and background work (an
+   * import) finish for up to graceMs, then cuts what is left (an import's transaction is never
+   * committed, so it rolls back). Resolves true when everything finished in time.
+   */
+  shutdown(graceMs: number): Promise<boolean>;
 }
 
-/**
- * @param host where to listen; default all interfaces (`serve` behind App Service). The demo
- *             listens on loopback only: it hands its administrator's token to the tab page.
- */
-export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] = [], host = '0.0.0.0'): Promise<RunningServer> {
+/** p's value, or fallback when p has not settled within ms. */
+export function withDeadline<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+export interface StartOptions {
+  /** Where to listen. Default all interfaces (`serve` behind App Service); the demo passes loopback. */
+  host?: string;
+  /** 'loopback' refuses requests whose Host is not a loopback name (the demo, defect 11). */
+  allowedHosts?: 'any' | 'loopback';
+}
+
+export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] = [], options: StartOptions = {}): Promise<RunningServer> {
   const server = createHttpServer({
     store: ctx.store,
     log: ctx.log,
+    allowedHosts: options.allowedHosts,
     registrars: [
       (s) =>
         registerAdminRoutes(s, {
@@ -80,11 +109,25 @@ export async function startServer(ctx: AppContext, registrars: RouteRegistrar[] 
       ...registrars,
     ],
   });
-  const url = await listen(server, ctx.config.port, host);
+  const bound = await bind(server, ctx.config.port, options.host ?? '0.0.0.0');
+  let httpClosed: Promise<void> | undefined;
+  const stopAccepting = () => (httpClosed ??= new Promise<void>((resolve) => server.close(() => resolve())));
+  const closeParts = () => ctx.hooks.close?.() ?? Promise.resolve();
   return {
     server,
-    url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: bound.url,
+    bound,
+    async close() {
+      await stopAccepting();
+      await closeParts();
+    },
+    async shutdown(graceMs) {
+      const finished = Promise.all([stopAccepting(), ctx.hooks.drain?.()]).then(() => true);
+      const clean = await withDeadline(finished, graceMs, false);
+      if (!clean) server.server.closeAllConnections();
+      await withDeadline(closeParts(), 1_000, undefined);
+      return clean;
+    },
   };
 }
 

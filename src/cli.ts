@@ -4,13 +4,15 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { createContext, startScheduler, startServer, type AppContext } from './app.ts';
+import { createServer as createNetServer } from 'node:net';
+import { createContext, startScheduler, startServer, withDeadline, type AppContext, type RunningServer } from './app.ts';
 import { formatPlan, formatRun } from './cli/format.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { AppError, isAppError } from './domain/errors.ts';
 import type { Plan, Run } from './domain/types.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, redact, requestIdFrom, withRequestId, type Logger } from './log.ts';
 import { DEMO_INITIAL_PASSWORD, seedDemoCompany, startDemoTenant } from './devtools/demo.ts';
+import { DEMO_TENANT_ID } from './devtools/demo-tenant.ts';
 import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
 import { extraRegistrars } from './wiring.ts';
 
@@ -24,7 +26,7 @@ Commands:
   apply [--company ID] [--yes] [--confirm-deletions]
                               plan, then apply after asking (or at once with --yes)
 
-Environment: DATABASE_URL, DATA_DIR, PORT, SAFETY_API_KEY, GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN,
+Environment: DATABASE_URL, DATA_DIR, PORT, HOST, SAFETY_API_KEY, SHUTDOWN_GRACE_MS, LOG_LEVEL, GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN,
 AAD_APP_CLIENT_ID, AAD_APP_CLIENT_SECRET, AAD_APP_TENANT_ID (see README.md).`;
 
 export interface CliIo {
@@ -80,19 +82,83 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
         return await demo(config, log, say);
       case 'plan':
       case 'apply':
-        return await planOrApply(command, config, values, say, warn, io.interactive ?? Boolean(process.stdin.isTTY));
+        // One request id for the whole run, on every log line it writes.
+        return await withRequestId(requestIdFrom(undefined), () =>
+          planOrApply(command, config, values, say, warn, io.interactive ?? Boolean(process.stdin.isTTY)),
+        );
       default:
         warn(`Unknown command "${command}".\n\n${USAGE}`);
         return 2;
     }
   } catch (e) {
+    if (e instanceof StartupError) {
+      warn(e.message);
+      return 1;
+    }
     if (isAppError(e)) {
       warn(`${e.code}: ${e.message}`);
       return e.code === 'VALIDATION_FAILED' || e.code === 'NOT_FOUND' ? 2 : 1;
     }
-    warn(`Unexpected error: ${e instanceof Error ? e.message : String(e)}`);
+    warn(`Unexpected error: ${String(redact(e instanceof Error ? e.message : String(e)))}`);
     return 1;
   }
+}
+
+/** A start-up failure the operator can act on: printed as is, exit 1, nothing left running. */
+class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+/** What a command has opened, closed in reverse order on every path (defect 13). */
+class Held {
+  private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
+  constructor(private readonly log: Logger) {}
+  add(name: string, close: () => Promise<unknown>): void {
+    this.closers.push({ name, close });
+  }
+  async release(): Promise<void> {
+    for (const c of this.closers.splice(0).reverse()) {
+      // A close that cannot finish (the database behind an aborted import) must not hold the exit.
+      await withDeadline(
+        c.close().catch((e: unknown) => this.log.warn('shutdown.close_failed', { part: c.name, error: e })),
+        5_000,
+        undefined,
+      );
+    }
+  }
+}
+
+const hostLabel = (host: string) => (host.includes(':') ? `[${host}]` : host);
+
+/**
+ * Fails fast, before any database is opened or seeded (defect 13): the port must be free, and the
+ * embedded database must not already belong to a running server.
+ */
+async function checkCanServe(config: Config, host: string): Promise<void> {
+  if (!config.databaseUrl) {
+    const lock = readServerLock(config.dataDir);
+    if (lock) {
+      throw new StartupError(
+        `Another safety-sync server is running at ${lock.url} and owns the embedded database in ${config.dataDir}. ` +
+          'Stop it first, or set DATA_DIR (or DATABASE_URL) for a second one.',
+      );
+    }
+  }
+  if (config.port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => reject(portError(e, host, config.port)));
+    probe.listen({ port: config.port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function portError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (e.code === 'EADDRINUSE') {
+    return new StartupError(`Port ${port} on ${hostLabel(host)} is already in use (another safety-sync?). Stop it, or set PORT to a free port.`);
+  }
+  if (e.code === 'EACCES') return new StartupError(`Not allowed to listen on port ${port} on ${hostLabel(host)}; set PORT to a port above 1023.`);
+  if (e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') return new StartupError(`HOST ${host} is not an address of this machine.`);
+  return e;
 }
 
 async function serve(config: Config, log: Logger, say: (s: string) => void, warn: (s: string) => void): Promise<number> {
@@ -101,69 +167,155 @@ async function serve(config: Config, log: Logger, say: (s: string) => void, warn
     return 2;
   }
   if (config.apiKey.length < 16) warn('Warning: SAFETY_API_KEY is shorter than 16 characters; use a long random key in production.');
-  const ctx = await createContext(config, log);
-  const running = await startServer(ctx, extraRegistrars(ctx));
-  const scheduler = startScheduler(ctx);
-  await holdServer(ctx, running.url, say);
-  say(`safety-sync listening on ${running.url} (database: ${ctx.store.db.kind})`);
-  return waitForSignal(async () => {
-    scheduler.stop();
-    await running.close();
-    await ctx.store.close();
-  }, ctx);
+  const host = config.host ?? '0.0.0.0';
+  await checkCanServe(config, host);
+  const held = new Held(log);
+  try {
+    const ctx = await openContext(config, log);
+    held.add('database', () => ctx.store.close());
+    const running = await startServer(ctx, extraRegistrars(ctx), { host }).catch((e: NodeJS.ErrnoException) => {
+      throw portError(e, host, config.port);
+    });
+    const scheduler = startScheduler(ctx);
+    held.add('scheduler', async () => scheduler.stop());
+    // Signals are handled before anyone is told the server is up.
+    const stopped = untilSignal(ctx, running, held, log);
+    holdServer(ctx, running.url);
+    say(`safety-sync listening on ${running.bound.description}, ${running.url} (database: ${ctx.store.db.kind})`);
+    log.info('server.started', { bound: running.bound.description, database: ctx.store.db.kind });
+    return await stopped;
+  } catch (e) {
+    await held.release();
+    throw e;
+  }
 }
 
 async function demo(config: Config, log: Logger, say: (s: string) => void): Promise<number> {
-  const tenant = await startDemoTenant();
-  const demoConfig: Config = {
-    ...config,
-    graphBaseUrl: config.graphAccessToken ? config.graphBaseUrl : tenant.graphBaseUrl,
-    graphAccessToken: config.graphAccessToken ?? 'demo-emulated-tenant',
-  };
-  const ctx = await createContext(demoConfig, log);
-  const { company, created } = await seedDemoCompany(ctx.store);
-  const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), '127.0.0.1');
-  const scheduler = startScheduler(ctx);
-  await holdServer(ctx, running.url, say);
-  say(
-    [
-      '',
-      'Safety Sync demo is running.',
-      `  server          ${running.url}   (health: ${running.url}/healthz)`,
-      `  bot endpoint    ${running.url}/api/messages   (npm run playground opens the Agents Playground)`,
-      `  configuration   ${running.url}/tab`,
-      `  admin API       ${running.url}/api/v1   Authorization: Bearer ${ctx.apiKey}`,
-      `  demo company    ${company.name} (${company.id})${created ? ' — created now' : ''}`,
-      `  Entra tenant    emulated Graph at ${tenant.graphBaseUrl}`,
-      `  initial password for imported users: ${DEMO_INITIAL_PASSWORD}`,
-      '',
-      'Try:  npx safety-sync plan      (in another terminal, against this server)',
-      'Stop with Ctrl+C.',
-      '',
-    ].join('\n'),
-  );
-  return waitForSignal(async () => {
-    scheduler.stop();
-    await running.close();
-    await ctx.store.close();
-    await tenant.close();
-  }, ctx);
+  // Loopback only unless HOST says otherwise; either way only loopback Host names are answered
+  // (defect 11: a DNS-rebinding page must not reach the demo administrator's token).
+  const host = config.host ?? '127.0.0.1';
+  await checkCanServe(config, host);
+  const held = new Held(log);
+  try {
+    const tenant = await startDemoTenant();
+    held.add('demo tenant', () => tenant.close());
+    const demoConfig: Config = {
+      ...config,
+      graphBaseUrl: config.graphAccessToken ? config.graphBaseUrl : tenant.graphBaseUrl,
+      graphAccessToken: config.graphAccessToken ?? 'demo-emulated-tenant',
+    };
+    const ctx = await openContext(demoConfig, log);
+    held.add('database', () => ctx.store.close());
+    await refuseRealCompanies(ctx, 'The demo');
+    const { company, created } = await seedDemoCompany(ctx.store);
+    const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), { host, allowedHosts: 'loopback' }).catch(
+      (e: NodeJS.ErrnoException) => {
+        throw portError(e, host, config.port);
+      },
+    );
+    const scheduler = startScheduler(ctx);
+    held.add('scheduler', async () => scheduler.stop());
+    const stopped = untilSignal(ctx, running, held, log);
+    holdServer(ctx, running.url);
+    // DESIGN §2: a random key is printed only when none is set; the operator's own key never is.
+    const key = config.apiKey ? '<the key from SAFETY_API_KEY>' : ctx.apiKey;
+    say(
+      [
+        '',
+        'Safety Sync demo is running.',
+        `  listening on    ${running.bound.description} (answers only Host localhost, 127.0.0.1 or [::1])`,
+        `  server          ${running.url}   (health: ${running.url}/healthz)`,
+        `  bot endpoint    ${running.url}/api/messages   (npm run playground opens the Agents Playground)`,
+        `  configuration   ${running.url}/tab`,
+        `  admin API       ${running.url}/api/v1   Authorization: Bearer ${key}`,
+        `  demo company    ${company.name} (${company.id})${created ? ' — created now' : ''}`,
+        `  Entra tenant    emulated Graph at ${tenant.graphBaseUrl}`,
+        `  initial password for imported users: ${DEMO_INITIAL_PASSWORD}`,
+        '',
+        'Try:  npx safety-sync plan      (in another terminal, against this server)',
+        'Stop with Ctrl+C.',
+        '',
+      ].join('\n'),
+    );
+    log.info('server.started', { bound: running.bound.description, database: ctx.store.db.kind, demo: true });
+    return await stopped;
+  } catch (e) {
+    await held.release();
+    throw e;
+  }
+}
+
+/** Opens the database and the parts; a database that cannot be opened is a start-up error naming only its host. */
+async function openContext(config: Config, log: Logger): Promise<AppContext> {
+  try {
+    return await createContext(config, log);
+  } catch (e) {
+    if (isAppError(e)) throw e;
+    const where = config.databaseUrl?.startsWith('postgres') ? databaseHost(config.databaseUrl) : config.databaseUrl ?? config.dataDir;
+    const reason = String(redact(e instanceof Error ? e.message : String(e))).replace(/postgres(ql)?:\/\/\S+/gi, '[database url]');
+    throw new StartupError(`Cannot open the database (${where}): ${reason}`);
+  }
+}
+
+/** host:port/database of a postgres:// URL, never its user or password. */
+function databaseHost(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'DATABASE_URL';
+  }
+}
+
+/**
+ * Demo data only ever goes into a database that holds nothing but the demo company (defect 13):
+ * never mixed into companies of the user's own.
+ */
+async function refuseRealCompanies(ctx: AppContext, who: string): Promise<void> {
+  const own = (await ctx.store.listCompanies()).filter((c) => c.entraTenantId?.toLowerCase() !== DEMO_TENANT_ID.toLowerCase());
+  if (own.length > 0) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      `${who} would add demo data to a database that holds companies of its own (${own.length}); ` +
+        'use another DATA_DIR or DATABASE_URL=memory:.',
+    );
+  }
 }
 
 /** With the embedded database, the running server owns the data: record where to reach it. */
-async function holdServer(ctx: AppContext, url: string, _say: (s: string) => void): Promise<void> {
+function holdServer(ctx: AppContext, url: string): void {
   if (ctx.store.db.kind === 'pglite' && !ctx.config.databaseUrl) writeServerLock(ctx.config.dataDir, { url, apiKey: ctx.apiKey });
 }
 
-function waitForSignal(stop: () => Promise<void>, ctx: AppContext): Promise<number> {
+/**
+ * Serves until SIGTERM or SIGINT, then shuts down gracefully: stops accepting at once, lets a
+ * running import finish within SHUTDOWN_GRACE_MS or cuts it (its transaction rolls back, so no
+ * run is left half done), releases the lock file and the database, and answers 0.
+ */
+function untilSignal(ctx: AppContext, running: RunningServer, held: Held, log: Logger): Promise<number> {
   return new Promise((resolve) => {
-    const done = async () => {
+    const stop = async (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      // A second signal while shutting down: leave at once.
+      process.once('SIGINT', () => process.exit(130));
+      process.once('SIGTERM', () => process.exit(143));
+      log.info('shutdown.started', { signal, graceMs: ctx.config.shutdownGraceMs });
       removeServerLock(ctx.config.dataDir);
-      await stop().catch(() => undefined);
+      const clean = await running.shutdown(ctx.config.shutdownGraceMs).catch((e: unknown) => {
+        log.error('shutdown.failed', { error: e });
+        return false;
+      });
+      if (!clean) log.warn('shutdown.aborted_requests', { graceMs: ctx.config.shutdownGraceMs });
+      await held.release();
+      log.info('shutdown.finished', { clean });
+      // A cut-off import may still hold a database socket: leave without waiting on it (its
+      // transaction is never committed, so the database rolls it back).
+      if (!clean) process.exit(0);
       resolve(0);
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
 }
 
@@ -248,29 +400,44 @@ async function openPlanApi(config: Config, companyArg: string | undefined, warn:
   }
   const noDirectoryConfigured =
     !process.env.GRAPH_BASE_URL && !config.graphAccessToken && !(config.aad.clientId && config.aad.clientSecret);
-  let closeTenant = async () => undefined as void;
-  let cfg = config;
-  if (noDirectoryConfigured) {
-    warn('No directory configured (GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN or AAD_APP_*): using the built-in emulated demo tenant.');
-    const tenant = await startDemoTenant();
-    closeTenant = () => tenant.close();
-    cfg = { ...config, graphBaseUrl: tenant.graphBaseUrl, graphAccessToken: 'demo-emulated-tenant' };
+  // Demo data goes only into the embedded database or a throwaway one, never into a database
+  // the user named with DATABASE_URL (defect 13).
+  if (noDirectoryConfigured && config.databaseUrl && !config.databaseUrl.startsWith('memory:')) {
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'No directory configured: set GRAPH_ACCESS_TOKEN (with GRAPH_BASE_URL) or AAD_APP_CLIENT_ID, AAD_APP_CLIENT_SECRET and AAD_APP_TENANT_ID. ' +
+        'The built-in demo tenant is used only with the embedded database, never with DATABASE_URL.',
+    );
   }
-  const ctx = await createContext(cfg, createLogger('warn'));
-  if (noDirectoryConfigured) await seedDemoCompany(ctx.store);
-  const companyId = await resolveCompany(ctx, companyArg);
-  return {
-    async plan(onProgress) {
-      return ctx.sync.createPlan(companyId, await ctx.directoryFor(companyId), { requestedBy: 'cli', source: 'cli', onProgress });
-    },
-    async apply(planId, confirmDeletions) {
-      return (await ctx.sync.apply(companyId, planId, { confirmedBy: 'cli', confirmDeletions })).run;
-    },
-    async close() {
-      await ctx.store.close();
-      await closeTenant();
-    },
-  };
+  const held = new Held(createLogger('warn'));
+  try {
+    let cfg = config;
+    if (noDirectoryConfigured) {
+      warn('No directory configured (GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN or AAD_APP_*): using the built-in emulated demo tenant.');
+      const tenant = await startDemoTenant();
+      held.add('demo tenant', () => tenant.close());
+      cfg = { ...config, graphBaseUrl: tenant.graphBaseUrl, graphAccessToken: 'demo-emulated-tenant' };
+    }
+    const ctx = await openContext(cfg, createLogger('warn'));
+    held.add('database', () => ctx.store.close());
+    if (noDirectoryConfigured) {
+      await refuseRealCompanies(ctx, 'No directory configured (GRAPH_ACCESS_TOKEN or AAD_APP_*), and the built-in demo tenant');
+      await seedDemoCompany(ctx.store);
+    }
+    const companyId = await resolveCompany(ctx, companyArg);
+    return {
+      async plan(onProgress) {
+        return ctx.sync.createPlan(companyId, await ctx.directoryFor(companyId), { requestedBy: 'cli', source: 'cli', onProgress });
+      },
+      async apply(planId, confirmDeletions) {
+        return (await ctx.sync.apply(companyId, planId, { confirmedBy: 'cli', confirmDeletions })).run;
+      },
+      close: () => held.release(),
+    };
+  } catch (e) {
+    await held.release();
+    throw e;
+  }
 }
 
 async function resolveCompany(ctx: AppContext, companyArg: string | undefined): Promise<string> {

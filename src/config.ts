@@ -30,6 +30,18 @@ const EnvSchema = z.object({
     }
     return n;
   }),
+  HOST: optional.refine((v) => v === undefined || /^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?)$/.test(v), {
+    message: 'must be an IP address or a host name',
+  }),
+  SHUTDOWN_GRACE_MS: optional.transform((v, ctx) => {
+    if (v === undefined) return 10_000;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 600_000) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a number of milliseconds (0-600000)' });
+      return z.NEVER;
+    }
+    return n;
+  }),
   SAFETY_API_KEY: optional,
   GRAPH_BASE_URL: optional.refine((v) => v === undefined || /^https?:\/\//.test(v), { message: 'must be an http(s) URL' }),
   GRAPH_ACCESS_TOKEN: optional,
@@ -51,6 +63,13 @@ export interface Config {
   databaseUrl: string | undefined;
   dataDir: string;
   port: number;
+  /**
+   * HOST: the address to bind, brackets removed. Unset: the command decides (`serve` all
+   * interfaces, `demo` loopback only).
+   */
+  host: string | undefined;
+  /** SHUTDOWN_GRACE_MS: how long SIGTERM waits for running requests (an import) before aborting them. Default 10 s. */
+  shutdownGraceMs: number;
   apiKey: string | undefined;
   graphBaseUrl: string;
   graphAccessToken: string | undefined;
@@ -79,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR ?? './.data',
     port: e.PORT,
+    host: e.HOST?.replace(/^\[(.*)\]$/, '$1'),
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     apiKey: e.SAFETY_API_KEY,
     graphBaseUrl: (e.GRAPH_BASE_URL ?? 'https://graph.microsoft.com/v1.0').replace(/\/+$/, ''),
     graphAccessToken: e.GRAPH_ACCESS_TOKEN,

@@ -48,11 +48,10 @@ export function extraRegistrars(ctx: AppContext, options: { demo?: boolean } = {
     }),
   );
 
-  registrars.push((server) =>
-    server.on('close', () => {
-      void bot.close();
-      void demoSso?.then((d) => d.close());
-    }),
-  );
+  ctx.hooks.drain = () => bot.idle();
+  ctx.hooks.close = async () => {
+    await bot.close();
+    await demoSso?.then((d) => d.close());
+  };
   return registrars;
 }

@@ -309,3 +309,25 @@ export async function migrate(db: Db): Promise<number> {
     return applied;
   });
 }
+
+export interface MigrationStatus {
+  /** Versions this build knows and the database has not applied yet (ascending). */
+  pending: number[];
+  /** The highest applied version (0 for an empty database). */
+  current: number;
+  latest: number;
+}
+
+/** Read-only (readiness): which of this build's migrations the database has applied. Writes nothing. */
+export async function migrationStatus(db: Pick<Db, 'query'>): Promise<MigrationStatus> {
+  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
+  const [table] = await db.query<{ name: string | null }>(`select to_regclass('schema_migrations')::text as name`);
+  const applied = new Set(
+    table?.name ? (await db.query<{ version: number }>('select version from schema_migrations')).map((r) => Number(r.version)) : [],
+  );
+  return {
+    pending: MIGRATIONS.map((m) => m.version).filter((v) => !applied.has(v)),
+    current: applied.size ? Math.max(...applied) : 0,
+    latest,
+  };
+}

@@ -94,7 +94,7 @@ for (const engine of engines()) {
           createGraphDirectoryReader({ graphBaseUrl: tenants.get(companyId)!.baseUrl, tokenProvider: staticTokenProvider('test-graph-token') }),
         hooks: {},
       };
-      running = await startServer(ctx, [], '127.0.0.1');
+      running = await startServer(ctx, [], { host: '127.0.0.1' });
     });
     after(async () => {
       await running.close();
