@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'DIRECTORY_THROTTLED'
   | 'TOKEN_UNAVAILABLE'
   | 'CONSENT_REQUIRED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_BUSY'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -51,6 +53,10 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   DIRECTORY_THROTTLED: 503,
   TOKEN_UNAVAILABLE: 502,
   CONSENT_REQUIRED: 403,
+  /** The database connection was lost mid-request (defect 1): nothing was written; try again. */
+  DATABASE_UNAVAILABLE: 503,
+  /** A lock the write needs was not granted in time (defect 4); try again after Retry-After. */
+  DATABASE_BUSY: 503,
   INTERNAL: 500,
 };
 

@@ -43,3 +43,18 @@ export async function dropTestSchemas(): Promise<void> {
   for (const s of schemas.splice(0)) await admin.query(`drop schema if exists ${s} cascade`);
   await admin.end();
 }
+
+/**
+ * A fresh schema on the TEST_DATABASE_URL server and a DATABASE_URL that puts it first on the
+ * search path (for a server started in this process or as a child process); dropped after the run.
+ */
+export async function postgresSchemaUrl(url: string): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  schemas.push(schema);
+  const sep = url.includes('?') ? '&' : '?';
+  return `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
