@@ -51,6 +51,8 @@ class LockHolder {
   /** Waits (polling the catalogue, not a timer assertion) for the backend blocked by this one; terminates it. */
   async terminateBlocked(): Promise<number> {
     for (;;) {
+      // Inside a transaction pg_stat_activity is a snapshot taken once: take a fresh one each time.
+      await this.client.query('select pg_stat_clear_snapshot()');
       const { rows } = await this.client.query<{ pid: number }>(
         'select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))',
         [this.pid],
@@ -91,7 +93,7 @@ describe('database faults under a running server (issue 7 defect 1)', function (
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : null) as T };
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', retryAfter: res.headers.get('retry-after'), body: (text ? JSON.parse(text) : null) as T };
   };
   const P = () => `/api/v1/companies/${company.id}`;
   const alive = async () => {
@@ -160,6 +162,7 @@ describe('database faults under a running server (issue 7 defect 1)', function (
     assert.equal(answer.status, 503, JSON.stringify(answer.body));
     assert.match(answer.contentType, /json/);
     assert.equal(answer.body.error?.code, 'DATABASE_UNAVAILABLE');
+    assert.ok(answer.retryAfter, 'a 503 says when to try again');
     await alive();
 
     const runs = await call<Run[]>('GET', `${P()}/sync/runs`);
@@ -202,6 +205,7 @@ describe('database faults under a running server (issue 7 defect 1)', function (
     assert.equal(answer.status, 503, JSON.stringify(answer.body));
     assert.deepEqual(answer.body.schemas, ['urn:ietf:params:scim:api:messages:2.0:Error']);
     assert.equal(answer.body.status, '503');
+    assert.ok(answer.retryAfter, 'Entra is told when to retry');
     await alive();
 
     const retried = await scim<{ displayName: string }>('PATCH', `/Users/${userId}`, patchBody);

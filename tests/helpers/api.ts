@@ -16,9 +16,10 @@ export interface TestServer {
 export async function startTestServer(
   graphBaseUrl: string,
   registrars: (ctx: AppContext) => RouteRegistrar[] = () => [],
+  options: { databaseUrl?: string } = {},
 ): Promise<TestServer> {
   const config = loadConfig({
-    DATABASE_URL: 'memory:',
+    DATABASE_URL: options.databaseUrl ?? 'memory:',
     PORT: '0',
     SAFETY_API_KEY: API_KEY,
     GRAPH_BASE_URL: graphBaseUrl,

@@ -5,6 +5,7 @@
  * attributes (id, externalId), and an absent attribute matches nothing.
  */
 import type { Filter } from 'scim2-parse-filter';
+import { foldKey } from '../../domain/fold.ts';
 import type { SqlFilter } from '../../store/scim-users.ts';
 import { CASE_EXACT_ATTRIBUTES, ENTERPRISE_USER } from './constants.ts';
 import { isObject, type JsonObject } from './dialect.ts';
@@ -14,7 +15,8 @@ import { isObject, type JsonObject } from './dialect.ts';
 interface Column {
   /** SQL expression over `u`; for text columns compared case-insensitively it is already lower-cased. */
   expr: string;
-  kind: 'text' | 'exact' | 'boolean';
+  /** key: a store key column (login_key, email_key), compared with the value's foldKey (defect 8). */
+  kind: 'text' | 'key' | 'exact' | 'boolean';
 }
 
 const DEPARTMENT = `(select lower(d.code) from memberships m join departments d on d.id = m.department_id
@@ -22,12 +24,12 @@ const DEPARTMENT = `(select lower(d.code) from memberships m join departments d 
 
 const COLUMNS: Record<string, Column> = {
   id: { expr: 'u.id::text', kind: 'text' },
-  userName: { expr: 'u.login_key', kind: 'text' },
+  userName: { expr: 'u.login_key', kind: 'key' },
   externalId: { expr: 'u.entra_object_id', kind: 'exact' },
   displayName: { expr: 'lower(u.name)', kind: 'text' },
   'name.formatted': { expr: 'lower(u.name)', kind: 'text' },
-  emails: { expr: 'u.email_key', kind: 'text' },
-  'emails.value': { expr: 'u.email_key', kind: 'text' },
+  emails: { expr: 'u.email_key', kind: 'key' },
+  'emails.value': { expr: 'u.email_key', kind: 'key' },
   phoneNumbers: { expr: 'lower(u.phone)', kind: 'text' },
   'phoneNumbers.value': { expr: 'lower(u.phone)', kind: 'text' },
   active: { expr: `(u.status = 'active')`, kind: 'boolean' },
@@ -83,7 +85,7 @@ export function compileFilter(f: Filter, firstParam = 2): SqlFilter | null {
           return `(${col.expr} ${n.op === 'eq' ? '=' : '<>'} ${bind(v)}::boolean)`;
         }
         if (typeof v !== 'string') return null;
-        const value = col.kind === 'exact' ? v : v.toLowerCase();
+        const value = col.kind === 'exact' ? v : col.kind === 'key' ? foldKey(v) : v.toLowerCase();
         switch (n.op) {
           case 'eq':
             return `(${col.expr} = ${bind(value)}::text)`;
