@@ -28,10 +28,13 @@ export async function lockCompanyForWrite<T extends Record<string, unknown>>(
   options: { waitMs?: number } = {},
 ): Promise<T> {
   const waitMs = Math.max(1, Math.floor(options.waitMs ?? COMPANY_LOCK_WAIT_MS));
-  // `set local` lasts to the end of the transaction; reset right after so only this wait is bounded.
-  await tx.query(`select set_config('lock_timeout', $1, true)`, [`${waitMs}ms`]);
+  // Only this wait is bounded: the transaction's own lock_timeout is put back right after.
+  const [setting] = await tx.query<{ previous: string }>(
+    `select current_setting('lock_timeout') as previous, set_config('lock_timeout', $1, true) as bounded`,
+    [`${waitMs}ms`],
+  );
   const [row] = await tx.query<T>(`select ${columns} from companies where id = $1 for no key update`, [companyId]);
-  await tx.query(`select set_config('lock_timeout', '0', true)`);
+  await tx.query(`select set_config('lock_timeout', $1, true)`, [setting?.previous ?? '0']);
   if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
   return row;
 }

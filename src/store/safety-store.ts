@@ -395,7 +395,7 @@ export class SafetyStore {
   /** R27: holders of an undeletable role are refused with 409. */
   async deleteUser(companyId: string, userId: string, actor: string, origin: ChangeOrigin = 'api'): Promise<void> {
     requireUuid(userId, 'User');
-    await this.db.transaction(async (tx) => {
+    await guard(this.db.transaction(async (tx) => {
       await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any user row
       const before = await readUser(tx, companyId, userId, true);
       const blocking = before.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
@@ -409,7 +409,7 @@ export class SafetyStore {
       const restore = await restoreData(tx, [userId]);
       await tx.query('delete from users where company_id = $1 and id = $2', [companyId, userId]);
       await logChange(tx, companyId, null, origin, 'user', userId, 'delete', userDoc(before), null, actor, restore.get(userId));
-    });
+    }));
   }
 
   // ------------------------------------------------------------ snapshot
