@@ -129,10 +129,14 @@ function valuesAt(r: unknown, path: string): unknown[] {
   return current.filter((v) => v !== undefined && v !== null);
 }
 
-function compare(op: string, actual: unknown, expected: unknown, exact: boolean): boolean {
+/** Attributes kept in the store's key columns: compared by foldKey, as the SQL path does (defect 8). */
+const KEY_ATTRIBUTES = new Set(['username', 'emails']);
+
+function compare(op: string, actual: unknown, expected: unknown, exact: boolean, folded = false): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') {
-    const a = exact ? actual : actual.toLowerCase();
-    const e = exact ? expected : expected.toLowerCase();
+    const norm = (s: string) => (exact ? s : folded ? foldKey(s) : s.toLowerCase());
+    const a = norm(actual);
+    const e = norm(expected);
     switch (op) {
       case 'eq': return a === e;
       case 'ne': return a !== e;
@@ -177,7 +181,8 @@ export function matches(resource: JsonObject, f: Filter): boolean {
       return valuesAt(resource, f.attrPath).some((v) => v !== '');
     default: {
       const exact = CASE_EXACT_ATTRIBUTES.has(topName(f.attrPath)) && !f.attrPath.includes('.');
-      return valuesAt(resource, f.attrPath).some((v) => compare(f.op, v, f.compValue, exact));
+      const folded = KEY_ATTRIBUTES.has(topName(f.attrPath).toLowerCase()) && !/\.type$/i.test(f.attrPath);
+      return valuesAt(resource, f.attrPath).some((v) => compare(f.op, v, f.compValue, exact, folded));
     }
   }
 }
