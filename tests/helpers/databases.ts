@@ -23,14 +23,7 @@ export function engines(): Engine[] {
 const schemas: string[] = [];
 
 async function openPostgresSchema(url: string): Promise<SafetyStore> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  schemas.push(schema);
-  const sep = url.includes('?') ? '&' : '?';
-  const db: Db = await openDatabase(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  const db: Db = await openDatabase(await postgresSchemaUrl(url));
   return SafetyStore.open(db);
 }
 
