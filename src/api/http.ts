@@ -28,7 +28,9 @@ export function sendError(res: Response, e: unknown, log: Logger, req?: Request)
   if (res.headersSent) return;
   if (isAppError(e)) {
     if (e.status >= 500) log.error('http.error', { path: req?.path(), code: e.code, cause: e.cause });
-    res.send(e.status, { error: { code: e.code, message: e.message, ...publicDetails(e.details) } });
+    // 503 (the database lost or busy, defect 1 and 4): nothing was written; say when to try again.
+    const headers = e.status === 503 ? { 'retry-after': '5' } : undefined;
+    res.send(e.status, { error: { code: e.code, message: e.message, ...publicDetails(e.details) } }, headers);
     return;
   }
   log.error('http.unexpected', { path: req?.path(), error: e });

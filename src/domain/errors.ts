@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'CONSENT_REQUIRED'
   /** The caller's access could not be checked (database, Graph or the authority unreachable): try again. */
   | 'ACCOUNT_CHECK_FAILED'
+  | 'DATABASE_UNAVAILABLE'
+  | 'DATABASE_BUSY'
   | 'INTERNAL';
 
 const DEFAULT_STATUS: Record<ErrorCode, number> = {
@@ -60,6 +62,10 @@ const DEFAULT_STATUS: Record<ErrorCode, number> = {
   TOKEN_UNAVAILABLE: 502,
   CONSENT_REQUIRED: 403,
   ACCOUNT_CHECK_FAILED: 503,
+  /** The database connection was lost mid-request (defect 1): nothing was written; try again. */
+  DATABASE_UNAVAILABLE: 503,
+  /** A lock the write needs was not granted in time (defect 4); try again after Retry-After. */
+  DATABASE_BUSY: 503,
   INTERNAL: 500,
 };
 

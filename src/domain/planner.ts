@@ -5,6 +5,7 @@
  * Errors never stop the computation (B1): every change and every blocking
  * error is computed so that the administrator sees them all at once.
  */
+import { foldKey } from './fold.ts';
 import { classifyDirectoryUser, isBlank } from './classify.ts';
 import { sameTenant } from './tenant.ts';
 import { fitDirectoryUser, TEXT_LIMITS, truncate } from './text.ts';
@@ -47,9 +48,9 @@ export function trimOrNull(s: string | null | undefined): string | null {
   return t === '' ? null : t;
 }
 
-/** Case-insensitive key of a login name, email or object id. */
+/** Case-insensitive key of a login name, email or object id: the store's key columns hold the same (defect 8). */
 export function keyOf(s: string): string {
-  return s.trim().toLowerCase();
+  return foldKey(s);
 }
 
 /** R21: the first non-blank business phone, trimmed. */

@@ -4,6 +4,7 @@
  * created are removed, fields it changed restored, users it deleted restored.
  * Anything changed since by someone else is a conflict: undo is all or nothing.
  */
+import { foldKey } from './fold.ts';
 import { UNDELETABLE_ROLES, type PlanIssue, type PlanStatus, type SafetyUser } from './types.ts';
 
 export interface RecordedChange {
@@ -42,7 +43,8 @@ export interface UndoPlan extends UndoPlanBody {
   baseDataVersion: number;
 }
 
-const key = (v: unknown) => (typeof v === 'string' ? v.trim().toLowerCase() : null);
+/** The store's unique keys (defect 8): the same fold decides whether undo would collide. */
+const key = (v: unknown) => (typeof v === 'string' ? foldKey(v) : null);
 
 /**
  * @param changes       what the run recorded
@@ -101,7 +103,7 @@ export function planUndo(
         continue;
       }
       body.changes.removeUsers.push({ userId: now!.id, loginName: now!.loginName, name: now!.name });
-      removed.add(now!.loginName.toLowerCase());
+      removed.add(foldKey(now!.loginName));
     } else if (c.action === 'update') {
       const fields: Record<string, { from: unknown; to: unknown }> = {};
       for (const k of Object.keys(c.before ?? {})) fields[k] = { from: c.after?.[k] ?? null, to: c.before?.[k] ?? null };
@@ -114,7 +116,7 @@ export function planUndo(
       }
       const taken = current.find(
         (u) =>
-          !removed.has(u.loginName.toLowerCase()) &&
+          !removed.has(foldKey(u.loginName)) &&
           (key(u.loginName) === key(before['loginName']) || (u.email !== null && key(u.email) === key(before['email']))),
       );
       if (taken) {

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import { assessPlan, planRefusal } from '../domain/plan-status.ts';
+import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
@@ -248,10 +249,12 @@ async function writeChanges(
       const rows = updateUsers.filter((u) => u.fields[field] !== undefined);
       if (rows.length === 0) continue;
       const column = { name: 'name', email: 'email', phone: 'phone', entraObjectId: 'entra_object_id' }[field];
+      // Defect 8: an email is written with its foldKey, the key the unique index uses.
+      const key = field === 'email' ? ', email_key = v.k' : '';
       await tx.query(
-        `update users u set ${column} = v.val, updated_at = now()
-           from unnest($2::uuid[], $3::text[]) as v(id, val) where u.company_id = $1 and u.id = v.id`,
-        [plan.companyId, rows.map((u) => u.userId), rows.map((u) => u.fields[field]!.to)],
+        `update users u set ${column} = v.val${key}, updated_at = now()
+           from unnest($2::uuid[], $3::text[], $4::text[]) as v(id, val, k) where u.company_id = $1 and u.id = v.id`,
+        [plan.companyId, rows.map((u) => u.userId), rows.map((u) => u.fields[field]!.to), rows.map((u) => foldKeyOrNull(u.fields[field]!.to))],
       );
     }
     const depRows = updateUsers.filter((u) => u.fields.department !== undefined && u.fields.department.to !== null);
@@ -299,9 +302,10 @@ async function writeChanges(
     }
     const ids = createUsers.map(() => randomUUID());
     await tx.query(
-      `insert into users (id, company_id, login_name, password_hash, must_change_password, name, email, phone, entra_object_id)
-       select v.id, $1, v.login, $2, true, v.name, v.email, v.phone, v.oid
-         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) as v(id, login, name, email, phone, oid)`,
+      `insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
+       select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid
+         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+           as v(id, login, name, email, phone, oid, login_key, email_key)`,
       [
         plan.companyId,
         company.initial_password_hash,
@@ -311,6 +315,8 @@ async function writeChanges(
         createUsers.map((u) => u.email),
         createUsers.map((u) => u.phone),
         createUsers.map((u) => u.entraObjectId),
+        createUsers.map((u) => foldKey(u.loginName)),
+        createUsers.map((u) => foldKeyOrNull(u.email)),
       ],
     );
     const withDep = createUsers.map((u, i) => [ids[i]!, depId(u.departmentCode)] as const).filter(([, d]) => d !== null);

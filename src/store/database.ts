@@ -76,6 +76,15 @@ async function openPostgres(url: string): Promise<Db> {
     },
     async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
       const c = await pool.connect();
+      // Defect 1: a checked-out client whose connection dies (pg_terminate_backend, a network cut, a
+      // failover) emits 'error'; without a listener that kills the process. The query in flight
+      // rejects with the same fault, so the listener only remembers it; the client is then destroyed
+      // instead of going back to the pool.
+      let lost: Error | undefined;
+      const onError = (e: Error) => {
+        lost ??= e;
+      };
+      c.on('error', onError);
       try {
         await c.query('BEGIN');
         const result = await fn({
@@ -90,12 +99,31 @@ async function openPostgres(url: string): Promise<Db> {
         await c.query('COMMIT');
         return result;
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
+        if (!lost && !isConnectionLost(e)) await c.query('ROLLBACK').catch((r: Error) => (lost ??= r));
+        else lost ??= e as Error;
         throw e;
       } finally {
-        c.release();
+        c.removeListener('error', onError);
+        // A client that saw its connection fail keeps a listener so a late 'error' cannot crash the process.
+        if (lost) c.on('error', () => undefined);
+        c.release(lost);
       }
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * The connection under a query is gone (the server terminated it, the network cut it, a failover),
+ * as opposed to an error the statement itself caused. SQLSTATE class 08 (connection exception),
+ * 57P01–57P03 (admin shutdown, crash shutdown, cannot connect now), or pg's own socket errors.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  if (!err || typeof err !== 'object') return false;
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (/^08/.test(code) || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  if (['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
+  const message = typeof err.message === 'string' ? err.message : '';
+  return /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
 }

@@ -3,12 +3,15 @@
  * transaction guarded by an advisory lock so several instances starting at
  * once migrate exactly once.
  */
-import type { Db } from './database.ts';
+import { foldKeyOrNull } from '../domain/fold.ts';
+import type { Db, Sql } from './database.ts';
 
 interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: for what SQL alone cannot compute (foldKey). */
+  run?: (tx: Sql) => Promise<void>;
 }
 
 const versionTriggers = (table: string) => `
@@ -289,6 +292,37 @@ alter table directory_mirror add primary key (company_id, tenant_key, entra_id);
 create index if not exists users_entra_key on users (company_id, lower(entra_object_id));
 `,
   },
+  {
+    version: 8,
+    name: 'login and email keys folded by foldKey, written by the store (defect 8)',
+    sql: `
+-- Defect 8: PostgreSQL lower() (collation-dependent) decided uniqueness while the planner used
+-- JavaScript; the keys are now foldKey (src/domain/fold.ts) of the value, written by the store.
+alter table users drop constraint users_login_unique;
+alter table users drop constraint users_email_unique;
+alter table users drop column login_key;
+alter table users drop column email_key;
+alter table users add column login_key text;
+alter table users add column email_key text;
+`,
+    async run(tx) {
+      const rows = await tx.query<{ id: string; login_name: string; email: string | null }>('select id, login_name, email from users');
+      if (rows.length > 0) {
+        await tx.query(
+          `update users u set login_key = v.lk, email_key = v.ek from unnest($1::uuid[], $2::text[], $3::text[]) as v(id, lk, ek)
+            where u.id = v.id`,
+          [rows.map((r) => r.id), rows.map((r) => foldKeyOrNull(r.login_name)), rows.map((r) => foldKeyOrNull(r.email))],
+        );
+      }
+      await tx.exec(`
+alter table users alter column login_key set not null;
+-- Every writer of login_name / email writes foldKey of it too; one that forgets the email key fails here.
+alter table users add constraint users_email_key_written check ((email is null) = (email_key is null));
+alter table users add constraint users_login_unique unique (company_id, login_key) deferrable initially deferred;
+alter table users add constraint users_email_unique unique (company_id, email_key) deferrable initially deferred;
+`);
+    },
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {
@@ -303,6 +337,7 @@ export async function migrate(db: Db): Promise<number> {
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       await tx.exec(m.sql);
+      await m.run?.(tx);
       await tx.query('insert into schema_migrations (version, name) values ($1, $2)', [m.version, m.name]);
       applied++;
     }

@@ -1,6 +1,7 @@
 /** Row -> domain mapping and database error translation, shared by the repositories. */
 import { AppError } from '../domain/errors.ts';
 import type { Company, CompanySettings, Department, Membership, Role, SafetyUser } from '../domain/types.ts';
+import { isConnectionLost } from './database.ts';
 
 export const iso = (v: unknown): string => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 
@@ -117,6 +118,10 @@ export function translateDbError(e: unknown): never {
   }
   if (err && err.code === '23503') throw new AppError('CONFLICT', 'The change refers to data that does not exist or is still in use.');
   if (err && (err.code === '22P02' || err.code === '23514')) throw new AppError('VALIDATION_FAILED', 'A value is not valid.');
+  // Defect 1: the connection died under the transaction; it rolled back with it.
+  if (isConnectionLost(e)) throw new AppError('DATABASE_UNAVAILABLE', 'The database connection was lost.', {}, { cause: e });
+  // Defect 4: lock_timeout (55P03) while waiting for the company's write lock.
+  if (err && err.code === '55P03') throw new AppError('DATABASE_BUSY', 'The company is busy with an import; try again shortly.', {}, { cause: e });
   throw e;
 }
 

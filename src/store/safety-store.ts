@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import {
   UNDELETABLE_ROLES,
   type Company,
@@ -20,6 +21,7 @@ import {
   type UserStatus,
 } from '../domain/types.ts';
 import type { UndoPlan, UndoPlanBody } from '../domain/undo.ts';
+import { lockCompanyForWrite } from './company-lock.ts';
 import type { Db, Sql } from './database.ts';
 import { migrate } from './migrations.ts';
 import { hashPassword } from './passwords.ts';
@@ -277,6 +279,7 @@ export class SafetyStore {
     return guard(
       this.db.transaction(async (tx) => {
         const company = await this.companyRow(tx, companyId);
+        await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any other
         const parentId = input.parentId ?? company.root_department_id;
         requireUuid(parentId, 'Parent department');
         const [parent] = await tx.query<DepartmentRow>(
@@ -343,11 +346,12 @@ export class SafetyStore {
     const id = await guard(
       this.db.transaction(async (tx) => {
         await this.companyRow(tx, companyId);
+        await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any user row
         const id = randomUUID();
         await tx.query(
           `insert into users (id, company_id, login_name, password_hash, name, yomi, email, phone, memo, sort_order,
-                              status, entra_object_id)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+                              status, entra_object_id, login_key, email_key)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
           [
             id,
             companyId,
@@ -361,6 +365,8 @@ export class SafetyStore {
             input.sortOrder ?? null,
             input.status ?? 'active',
             input.entraObjectId ?? null,
+            foldKey(input.loginName),
+            foldKeyOrNull(input.email),
           ],
         );
         await setMemberships(tx, companyId, id, input.departmentIds ?? []);
@@ -384,13 +390,14 @@ export class SafetyStore {
     const hash = patch.password === undefined ? undefined : await hashPassword(patch.password);
     await guard(
       this.db.transaction(async (tx) => {
+        await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any user row
         const before = await readUser(tx, companyId, userId, true);
         const set = (v: unknown, cur: unknown) => (v === undefined ? cur : v);
         await tx.query(
           `update users set login_name = $3, name = $4, yomi = $5, email = $6, phone = $7, memo = $8, sort_order = $9,
                   status = $10, entra_object_id = $11, password_hash = coalesce($12, password_hash),
                   must_change_password = case when $12::text is null then must_change_password else false end,
-                  updated_at = now()
+                  login_key = $13, email_key = $14, updated_at = now()
             where company_id = $1 and id = $2`,
           [
             companyId,
@@ -405,6 +412,8 @@ export class SafetyStore {
             set(patch.status, before.status),
             set(patch.entraObjectId, before.entraObjectId),
             hash ?? null,
+            foldKey(set(patch.loginName, before.loginName) as string),
+            foldKeyOrNull(set(patch.email, before.email) as string | null),
           ],
         );
         if (patch.departmentIds !== undefined) await setMemberships(tx, companyId, userId, patch.departmentIds);
@@ -420,7 +429,8 @@ export class SafetyStore {
   /** R27: holders of an undeletable role are refused with 409. */
   async deleteUser(companyId: string, userId: string, actor: string, origin: ChangeOrigin = 'api'): Promise<void> {
     requireUuid(userId, 'User');
-    await this.db.transaction(async (tx) => {
+    await guard(this.db.transaction(async (tx) => {
+      await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any user row
       const before = await readUser(tx, companyId, userId, true);
       const blocking = before.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
       if (blocking.length > 0) {
@@ -433,7 +443,7 @@ export class SafetyStore {
       const restore = await restoreData(tx, [userId]);
       await tx.query('delete from users where company_id = $1 and id = $2', [companyId, userId]);
       await logChange(tx, companyId, null, origin, 'user', userId, 'delete', userDoc(before), null, actor, restore.get(userId));
-    });
+    }));
   }
 
   // ------------------------------------------------------------ snapshot

@@ -6,10 +6,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
+import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type Role, type SafetyUser } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
 import { guard, toUser, USER_SELECT, type UserRow } from './rows.ts';
 import { diffDocs, logChange, userDoc } from './safety-store.ts';
+import { lockCompanyForWrite } from './company-lock.ts';
 
 /** Entra app role values (S4). USER means "no SCIM-managed role". */
 export type ScimRole = 'ADMIN' | 'USER' | 'GUEST';
@@ -146,8 +148,8 @@ export class ScimUserStore {
         const id = randomUUID();
         await tx.query(
           `insert into users (id, company_id, login_name, password_hash, must_change_password, name, email, phone, status,
-                              entra_object_id, preferred_language, timezone, employee_number)
-           values ($1, $2, $3, $4, true, $5, $6, $7, $8, $9, $10, $11, $12)`,
+                              entra_object_id, preferred_language, timezone, employee_number, login_key, email_key)
+           values ($1, $2, $3, $4, true, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
           [
             id,
             companyId,
@@ -161,6 +163,8 @@ export class ScimUserStore {
             input.preferredLanguage ?? null,
             input.timezone ?? null,
             input.employeeNumber ?? null,
+            foldKey(input.loginName),
+            foldKeyOrNull(input.email),
           ],
         );
         await syncDepartment(tx, companyId, company, id, input.department, actor);
@@ -192,29 +196,28 @@ export async function readScimUser(sql: Sql, companyId: string, userId: string, 
   return toScimUser(row);
 }
 
-/** SCIM writes of one company run one at a time (linking and department creation stay consistent). */
+/**
+ * SCIM writes of one company run one at a time (linking and department creation stay consistent),
+ * and behind a running import, never across it: the company row is locked before any user row
+ * (defect 4, see company-lock.ts).
+ */
 async function lockCompany(tx: Sql, companyId: string): Promise<CompanyFacts> {
-  await tx.query(`select pg_advisory_xact_lock(hashtextextended('safety-sync:scim:' || $1::text, 0))`, [companyId]);
-  const [company] = await tx.query<CompanyFacts>(
-    'select root_department_id, initial_password_hash, max_users from companies where id = $1',
-    [companyId],
-  );
-  if (!company) throw new AppError('NOT_FOUND', 'Company not found.');
-  return company;
+  if (!UUID_RE.test(companyId)) throw new AppError('NOT_FOUND', 'Company not found.');
+  return lockCompanyForWrite<CompanyFacts & Record<string, unknown>>(tx, companyId, 'root_department_id, initial_password_hash, max_users');
 }
 
 async function findLinkTarget(tx: Sql, companyId: string, input: ScimUserCreate): Promise<ScimUser | null> {
   type Hit = { id: string; entra_object_id: string | null; login_key: string };
   const one = async (where: string, value: string) =>
     (await tx.query<Hit>(`select id, entra_object_id, login_key from users where company_id = $1 and ${where}`, [companyId, value]))[0];
-  const byLogin = await one('login_key = lower($2)', input.loginName);
+  const byLogin = await one('login_key = $2', foldKey(input.loginName));
   if (byLogin && byLogin.entra_object_id !== null) {
     throw new AppError('DUPLICATE_LOGIN_NAME', `A provisioned user with the userName ${input.loginName} already exists.`);
   }
   const byObjectId = input.entraObjectId ? await one('entra_object_id = $2', input.entraObjectId) : undefined;
   let target = byObjectId ?? byLogin;
   if (!target && input.email) {
-    const byEmail = await one('email_key = lower($2)', input.email);
+    const byEmail = await one('email_key = $2', foldKey(input.email));
     if (byEmail && byEmail.entra_object_id !== null) {
       throw new AppError('DUPLICATE_EMAIL', `A provisioned user with the email ${input.email} already exists.`);
     }
@@ -250,6 +253,12 @@ async function applyWrite(
     if (value === undefined || value === before[field]) continue;
     params.push(value);
     sets.push(`${column} = $${params.length}`);
+    // Defect 8: the unique keys are foldKey of the value, written with it.
+    const key = field === 'loginName' ? 'login_key' : field === 'email' ? 'email_key' : null;
+    if (key) {
+      params.push(foldKeyOrNull(value));
+      sets.push(`${key} = $${params.length}`);
+    }
   }
   if (write.active !== undefined && (before.status === 'active') !== write.active) {
     params.push(write.active ? 'active' : 'suspended');

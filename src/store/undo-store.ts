@@ -3,6 +3,7 @@
  * transaction that reverses it (same lock, same staleness rule as imports).
  */
 import { AppError } from '../domain/errors.ts';
+import { foldKey } from '../domain/fold.ts';
 import type { RecordedChange, UndoPlan } from '../domain/undo.ts';
 import type { Run } from '../domain/types.ts';
 import { enterApply, settleAfterRollback, startRun } from './applier.ts';
@@ -127,7 +128,15 @@ async function reverse(tx: Sql, plan: StoredUndoPlan, runId: string, actor: stri
     const was = userDoc(toUser(row));
     const col: Record<string, string> = { name: 'name', email: 'email', phone: 'phone', entraObjectId: 'entra_object_id', status: 'status' };
     for (const [k, c] of Object.entries(col)) {
-      if (k in before) await tx.query(`update users set ${c} = $2, updated_at = now() where id = $1`, [r.userId, before[k] ?? null]);
+      if (!(k in before)) continue;
+      // Defect 8: an email is restored with its foldKey, the key the unique index uses.
+      const key = k === 'email' ? ', email_key = $3' : '';
+      const value = before[k] ?? null;
+      await tx.query(`update users set ${c} = $2${key}, updated_at = now() where id = $1`, [
+        r.userId,
+        value,
+        ...(key ? [typeof value === 'string' ? foldKey(value) : null] : []),
+      ]);
     }
     if (Array.isArray(before['departments'])) await setExactMemberships(tx, cid, r.userId, before['departments'] as { id: string; source: string }[]);
     const [after] = await tx.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [cid, r.userId]);
@@ -141,12 +150,14 @@ async function reverse(tx: Sql, plan: StoredUndoPlan, runId: string, actor: stri
     if (typeof x['passwordHash'] !== 'string') throw new AppError('CONFLICT', `${r.loginName} cannot be restored: its stored state is incomplete.`);
     await tx.query(
       `insert into users (id, company_id, login_name, password_hash, must_change_password, name, yomi, email, phone, memo, sort_order,
-                          private_contacts, preferred_language, timezone, employee_number, entra_object_id, status, created_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+                          private_contacts, preferred_language, timezone, employee_number, entra_object_id, status, created_at,
+                          login_key, email_key)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
       [
         r.userId, cid, b['loginName'], x['passwordHash'], x['mustChangePassword'] ?? false, b['name'], b['yomi'] ?? '', b['email'] ?? null,
         b['phone'] ?? null, b['memo'] ?? '', b['sortOrder'] ?? null, JSON.stringify(x['privateContacts'] ?? {}), x['preferredLanguage'] ?? null,
         x['timezone'] ?? null, x['employeeNumber'] ?? null, b['entraObjectId'] ?? null, b['status'] ?? 'active', x['createdAt'] ?? new Date(),
+        foldKey(String(b['loginName'])), typeof b['email'] === 'string' ? foldKey(b['email']) : null,
       ],
     );
     await setExactMemberships(tx, cid, r.userId, (b['departments'] as { id: string; source: string }[]) ?? []);

@@ -125,7 +125,7 @@ describe('Graph reader timeouts (a real server that never answers)', function ()
 
   it('defect 6: the admin API answers a plan whose Graph page never answers with 504 DIRECTORY_TIMEOUT', async () => {
     graph = await startStubbornGraph('hang-page-2');
-    const t = await startTestServer(graph.baseUrl, undefined, { GRAPH_REQUEST_TIMEOUT_MS: '300', DIRECTORY_READ: 'full' });
+    const t = await startTestServer(graph.baseUrl, undefined, { env: { GRAPH_REQUEST_TIMEOUT_MS: '300', DIRECTORY_READ: 'full' } });
     try {
       const company = (await t.call<Company>('POST', '/api/v1/companies', { name: 'Slow', plan: 'premier', maxUsers: 5, entraTenantId: TENANT })).body;
       await t.call('PATCH', `/api/v1/companies/${company.id}/settings`, { initialPassword: 'Welcome#2026' });

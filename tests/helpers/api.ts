@@ -16,15 +16,15 @@ export interface TestServer {
 export async function startTestServer(
   graphBaseUrl: string,
   registrars: (ctx: AppContext) => RouteRegistrar[] = () => [],
-  env: Record<string, string> = {},
+  options: { databaseUrl?: string; env?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const config = loadConfig({
-    DATABASE_URL: 'memory:',
+    DATABASE_URL: options.databaseUrl ?? 'memory:',
     PORT: '0',
     SAFETY_API_KEY: API_KEY,
     GRAPH_BASE_URL: graphBaseUrl,
     GRAPH_ACCESS_TOKEN: 'test-graph-token',
-    ...env,
+    ...options.env,
   });
   const ctx = await createContext(config, silentLogger);
   const running = await startServer(ctx, registrars(ctx));

@@ -23,14 +23,7 @@ export function engines(): Engine[] {
 const schemas: string[] = [];
 
 async function openPostgresSchema(url: string): Promise<SafetyStore> {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  schemas.push(schema);
-  const sep = url.includes('?') ? '&' : '?';
-  const db: Db = await openDatabase(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`);
+  const db: Db = await openDatabase(await postgresSchemaUrl(url));
   return SafetyStore.open(db);
 }
 
@@ -42,4 +35,19 @@ export async function dropTestSchemas(): Promise<void> {
   await admin.connect();
   for (const s of schemas.splice(0)) await admin.query(`drop schema if exists ${s} cascade`);
   await admin.end();
+}
+
+/**
+ * A fresh schema on the TEST_DATABASE_URL server and a DATABASE_URL that puts it first on the
+ * search path (for a server started in this process or as a child process); dropped after the run.
+ */
+export async function postgresSchemaUrl(url: string): Promise<string> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  schemas.push(schema);
+  const sep = url.includes('?') ? '&' : '?';
+  return `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }

@@ -56,6 +56,9 @@ describe('SCIM filters: SQL and in-memory agree', () => {
     ['externalId eq "OID-B"', []],
     ['emails[type eq "work"].value eq "bob@contoso.jp"', ['bob@contoso.jp']],
     ['emails.value eq "ALICE@contoso.jp"', ['Alice@Contoso.jp']],
+    // Defect 8: userName and emails compare by the store's key (foldKey) on both paths.
+    ['userName eq "ＡＬＩＣＥ@contoso.jp"', ['Alice@Contoso.jp']],
+    ['emails.value eq "ＢＯＢ@ＣＯＮＴＯＳＯ.jp"', ['bob@contoso.jp']],
     ['active eq "False"', ['bob@contoso.jp']],
     ['active eq true and userName sw "a"', ['Alice@Contoso.jp']],
     ['userName co "x%"', ['dave_x%@contoso.jp']],

@@ -9,6 +9,9 @@ import { bearerToken, refuseForbiddenCharacters, refuseForbiddenInput } from '..
 import { DEFAULT_PAGE, MAX_PAGE, MAX_SCIM_BODY_BYTES, SCIM_CONTENT_TYPE } from './constants.ts';
 import { errorBody, ScimError, toScimError } from './errors.ts';
 
+/** Retry-After on a 503 (database lost or busy): short, the fault is usually gone by then. */
+const SCIM_RETRY_AFTER_SECONDS = 5;
+
 export function sendScim(res: Response, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (body === undefined) {
@@ -30,6 +33,8 @@ export function scimRoute(log: Logger, fn: (req: Request, res: Response) => Prom
       const { error, unexpected } = toScimError(e);
       if (unexpected) log.error('scim.unexpected', { method: req.method, path: req.path(), error: e });
       const headers: Record<string, string> = error.status === 401 ? { 'www-authenticate': 'Bearer realm="scim"' } : {};
+      // Entra's provisioning service retries a 503 (honouring Retry-After) instead of quarantining the job.
+      if (error.status === 503) headers['retry-after'] = String(SCIM_RETRY_AFTER_SECONDS);
       sendScim(res, error.status, errorBody(error), headers);
     }
   };

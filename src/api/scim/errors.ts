@@ -57,6 +57,8 @@ const FROM_APP: Partial<Record<ErrorCode, [number, ScimType | undefined]>> = {
   CONFLICT: [409, 'uniqueness'],
   DUPLICATE_DEPARTMENT_CODE: [409, 'uniqueness'],
   UNDELETABLE_USER: [409, undefined],
+  DATABASE_UNAVAILABLE: [503, undefined],
+  DATABASE_BUSY: [503, undefined],
 };
 
 /** Any thrown value -> a ScimError; `unexpected` is true for what must be logged as a server fault. */
@@ -64,7 +66,7 @@ export function toScimError(e: unknown): { error: ScimError; unexpected: boolean
   if (e instanceof ScimError) return { error: e, unexpected: e.status >= 500 };
   if (isAppError(e)) {
     const mapped = FROM_APP[e.code];
-    if (mapped) return { error: new ScimError(mapped[0], e.message, mapped[1]), unexpected: false };
+    if (mapped) return { error: new ScimError(mapped[0], e.message, mapped[1]), unexpected: mapped[0] >= 500 };
     if (e.status < 500) return { error: new ScimError(e.status, e.message), unexpected: false };
   }
   return { error: new ScimError(500, 'An unexpected error occurred.'), unexpected: true };

@@ -5,6 +5,7 @@
  * attributes (id, externalId), and an absent attribute matches nothing.
  */
 import type { Filter } from 'scim2-parse-filter';
+import { foldKey } from '../../domain/fold.ts';
 import type { SqlFilter } from '../../store/scim-users.ts';
 import { CASE_EXACT_ATTRIBUTES, ENTERPRISE_USER } from './constants.ts';
 import { isObject, type JsonObject } from './dialect.ts';
@@ -14,7 +15,8 @@ import { isObject, type JsonObject } from './dialect.ts';
 interface Column {
   /** SQL expression over `u`; for text columns compared case-insensitively it is already lower-cased. */
   expr: string;
-  kind: 'text' | 'exact' | 'boolean';
+  /** key: a store key column (login_key, email_key), compared with the value's foldKey (defect 8). */
+  kind: 'text' | 'key' | 'exact' | 'boolean';
 }
 
 const DEPARTMENT = `(select lower(d.code) from memberships m join departments d on d.id = m.department_id
@@ -22,12 +24,12 @@ const DEPARTMENT = `(select lower(d.code) from memberships m join departments d 
 
 const COLUMNS: Record<string, Column> = {
   id: { expr: 'u.id::text', kind: 'text' },
-  userName: { expr: 'u.login_key', kind: 'text' },
+  userName: { expr: 'u.login_key', kind: 'key' },
   externalId: { expr: 'u.entra_object_id', kind: 'exact' },
   displayName: { expr: 'lower(u.name)', kind: 'text' },
   'name.formatted': { expr: 'lower(u.name)', kind: 'text' },
-  emails: { expr: 'u.email_key', kind: 'text' },
-  'emails.value': { expr: 'u.email_key', kind: 'text' },
+  emails: { expr: 'u.email_key', kind: 'key' },
+  'emails.value': { expr: 'u.email_key', kind: 'key' },
   phoneNumbers: { expr: 'lower(u.phone)', kind: 'text' },
   'phoneNumbers.value': { expr: 'lower(u.phone)', kind: 'text' },
   active: { expr: `(u.status = 'active')`, kind: 'boolean' },
@@ -83,7 +85,7 @@ export function compileFilter(f: Filter, firstParam = 2): SqlFilter | null {
           return `(${col.expr} ${n.op === 'eq' ? '=' : '<>'} ${bind(v)}::boolean)`;
         }
         if (typeof v !== 'string') return null;
-        const value = col.kind === 'exact' ? v : v.toLowerCase();
+        const value = col.kind === 'exact' ? v : col.kind === 'key' ? foldKey(v) : v.toLowerCase();
         switch (n.op) {
           case 'eq':
             return `(${col.expr} = ${bind(value)}::text)`;
@@ -127,10 +129,14 @@ function valuesAt(r: unknown, path: string): unknown[] {
   return current.filter((v) => v !== undefined && v !== null);
 }
 
-function compare(op: string, actual: unknown, expected: unknown, exact: boolean): boolean {
+/** Attributes kept in the store's key columns: compared by foldKey, as the SQL path does (defect 8). */
+const KEY_ATTRIBUTES = new Set(['username', 'emails']);
+
+function compare(op: string, actual: unknown, expected: unknown, exact: boolean, folded = false): boolean {
   if (typeof actual === 'string' && typeof expected === 'string') {
-    const a = exact ? actual : actual.toLowerCase();
-    const e = exact ? expected : expected.toLowerCase();
+    const norm = (s: string) => (exact ? s : folded ? foldKey(s) : s.toLowerCase());
+    const a = norm(actual);
+    const e = norm(expected);
     switch (op) {
       case 'eq': return a === e;
       case 'ne': return a !== e;
@@ -175,7 +181,8 @@ export function matches(resource: JsonObject, f: Filter): boolean {
       return valuesAt(resource, f.attrPath).some((v) => v !== '');
     default: {
       const exact = CASE_EXACT_ATTRIBUTES.has(topName(f.attrPath)) && !f.attrPath.includes('.');
-      return valuesAt(resource, f.attrPath).some((v) => compare(f.op, v, f.compValue, exact));
+      const folded = KEY_ATTRIBUTES.has(topName(f.attrPath).toLowerCase()) && !/\.type$/i.test(f.attrPath);
+      return valuesAt(resource, f.attrPath).some((v) => compare(f.op, v, f.compValue, exact, folded));
     }
   }
 }
