@@ -319,7 +319,7 @@ export class SafetyStore {
     const params: string[] = [companyId];
     const arms: string[] = [];
     if (oid) arms.push(`select id from users where company_id = $1 and lower(entra_object_id) = lower($${params.push(oid)})`);
-    if (upn) arms.push(`select id from users where company_id = $1 and login_key = lower($${params.push(upn)})`);
+    if (upn) arms.push(`select id from users where company_id = $1 and login_key = $${params.push(foldKey(upn))}`);
     const rows = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id in (${arms.join(' union ')})`, params);
     return rows.map(toUser);
   }
@@ -327,7 +327,7 @@ export class SafetyStore {
   /** One user by login name (case-insensitive, indexed); null when none. */
   async findUserByLoginName(companyId: string, loginName: string): Promise<SafetyUser | null> {
     if (!loginName.trim()) return null;
-    const [row] = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.login_key = lower($2)`, [companyId, loginName.trim()]);
+    const [row] = await this.db.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.login_key = $2`, [companyId, foldKey(loginName)]);
     return row ? toUser(row) : null;
   }
 
