@@ -66,7 +66,7 @@ const TEXT = {
     save: 'Save changes',
     duplicate: 'Make a duplicate email',
     duplicateHint:
-      'Gives the user the email of a service-only user or of another Entra user: the next plan has a blocking error (DUPLICATE_EMAIL) and cannot be confirmed.',
+      'Gives the user the email of a service-only user or of another Entra user: the next plan has a blocking error (duplicate email) and cannot be confirmed.',
     address: 'Email to give',
     serviceUser: 'service user',
     entraUser: 'Entra user',
@@ -203,8 +203,8 @@ export function renderDemoTenantPage(listing: DemoTenantListing, lang: PageLangu
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${t.title} — ${esc(listing.tenant.name)}</title>
 <style nonce="${nonce}">
-:root{--brand:#5B5FC7;--brand-dark:#4F52B2;--bg:#F5F5F5;--card:#FFFFFF;--text:#242424;--muted:#616161;--border:#D1D1D1;--danger:#C4314B;--ok:#0E700E;color-scheme:light dark}
-@media (prefers-color-scheme:dark){:root{--bg:#1F1F1F;--card:#292929;--text:#FFFFFF;--muted:#D6D6D6;--border:#5C5C5C;--brand:#7F85F5;--brand-dark:#9299F7;--danger:#F1707B;--ok:#54B054}}
+:root{--brand:#5B5FC7;--brand-dark:#4F52B2;--link:#5B5FC7;--bg:#F5F5F5;--card:#FFFFFF;--text:#242424;--muted:#616161;--border:#D1D1D1;--danger:#C4314B;--ok:#0E700E;color-scheme:light dark}
+@media (prefers-color-scheme:dark){:root{--bg:#1F1F1F;--card:#292929;--text:#FFFFFF;--muted:#D6D6D6;--border:#5C5C5C;--brand:#4F52B2;--brand-dark:#5B5FC7;--link:#7F85F5;--danger:#F1707B;--ok:#54B054}}
 *{box-sizing:border-box}
 body{margin:0;font-family:"Segoe UI","Segoe UI Web (West European)",-apple-system,BlinkMacSystemFont,"Hiragino Sans","Meiryo",Roboto,"Helvetica Neue",sans-serif;font-size:14px;line-height:20px;background:var(--bg);color:var(--text)}
 header{background:var(--brand);color:#fff;padding:12px 24px;display:flex;gap:16px;align-items:center;justify-content:space-between}
@@ -223,7 +223,7 @@ code{font-family:Consolas,"Courier New",monospace;font-size:13px;overflow-wrap:a
 label{font-weight:600}
 .check label{font-weight:400}
 input[type=text],input[type=email],select{font:inherit;color:var(--text);background:var(--card);border:1px solid var(--border);border-bottom-color:var(--muted);border-radius:4px;padding:5px 8px;min-height:32px;width:100%}
-input:focus-visible,select:focus-visible,button:focus-visible,a:focus-visible{outline:2px solid var(--brand);outline-offset:2px}
+input:focus-visible,select:focus-visible,button:focus-visible,a:focus-visible{outline:2px solid var(--link);outline-offset:2px}
 button{font:inherit;font-weight:600;border-radius:4px;padding:5px 12px;min-height:32px;cursor:pointer;border:1px solid var(--brand);background:var(--brand);color:#fff}
 button:hover{background:var(--brand-dark)}
 button.secondary{background:var(--card);color:var(--text);border-color:var(--border)}
@@ -232,9 +232,11 @@ button[disabled]{opacity:.6;cursor:progress}
 .status{margin:8px 0 0;min-height:20px;font-weight:600}
 .status.ok{color:var(--ok)}
 .status.error{color:var(--danger)}
+html,body{overflow-x:hidden}
+.table-wrap{overflow-x:auto}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--border);border-radius:8px}
 caption{text-align:left;font-size:16px;font-weight:600;padding:0 0 8px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--border);vertical-align:top}
+th,td{text-align:left;padding:6px 8px;overflow-wrap:anywhere;border-bottom:1px solid var(--border);vertical-align:top}
 thead th{color:var(--muted);font-weight:600;position:sticky;top:0;background:var(--card)}
 tbody th{font-weight:600}
 .row-actions{white-space:nowrap}
@@ -291,13 +293,13 @@ ${section('mass', t.mass, t.massHint, `<button type="submit" class="danger">${t.
 ${section('reset', t.reset, t.resetHint, `<button type="submit" class="danger">${t.resetButton}</button>`)}
 </div>
 <p class="status" role="status" id="status-table"></p>
-<table id="users">
+<div class="table-wrap"><table id="users">
 <caption>${t.users(listing.users.length)}</caption>
 <thead><tr><th scope="col">${t.name}</th><th scope="col">${t.upn}</th><th scope="col">${t.email}</th><th scope="col">${t.department}</th><th scope="col">${t.type}</th><th scope="col">${t.status}</th><th scope="col">${t.actions}</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>
+</table></div>
 </main>
 <script nonce="${nonce}">
 (() => {
@@ -312,7 +314,9 @@ ${rows}
   }
   async function refresh() {
     const html = await (await fetch('/demo/tenant?lang=' + T.lang, { headers: { accept: 'text/html' } })).text();
-    const fresh = new DOMParser().parseFromString(html, 'text/html').getElementById('main');
+    // Only <main>: the page's own <style> and <script> carry another nonce.
+    const part = html.slice(html.indexOf('<main'), html.indexOf('</main>') + 7);
+    const fresh = new DOMParser().parseFromString(part, 'text/html').getElementById('main');
     if (fresh) document.getElementById('main').replaceWith(fresh);
   }
   function show(id, ok, text) {
@@ -320,7 +324,7 @@ ${rows}
     if (!el) return;
     el.textContent = text;
     el.className = 'status ' + (ok ? 'ok' : 'error');
-    el.scrollIntoView({ block: 'nearest' });
+    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
   async function run(statusId, button, work, keepStatusId) {
     const status = document.getElementById(statusId);
