@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli.ts';
 import { isAppError } from '../../src/domain/errors.ts';
+import type { Plan } from '../../src/domain/types.ts';
 import { DEMO_ADMIN_OBJECT_ID, DEMO_USERS, loadDemoTenant } from '../../src/devtools/demo-tenant.ts';
 import {
   createDemoTenantControl,
@@ -103,6 +106,31 @@ describe('demo tenant controls (in-process, real Graph emulator)', () => {
     const html = renderDemoTenantPage(control.list(), 'en', 'n0nce');
     assert.ok(!html.includes('<img src=x'), 'escaped');
     assert.ok(html.includes('&lt;img src=x onerror=alert(1)&gt;&quot;&amp;&#39;'));
+  });
+
+  it('`safety-sync plan` with no demo running reads the saved tenant from the same data dir', async function () {
+    this.timeout(120_000);
+    const { control } = await start();
+    control.addUser({ displayName: 'Saved Newcomer', mailNickname: 'saved.newcomer' });
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        out += chunk.toString();
+        cb();
+      },
+    });
+    const saved = { ...process.env };
+    for (const k of ['DATABASE_URL', 'GRAPH_BASE_URL', 'GRAPH_ACCESS_TOKEN', 'AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID']) delete process.env[k];
+    process.env.DATA_DIR = dir;
+    process.env.LOG_LEVEL = 'silent';
+    try {
+      const code = await main(['plan', '--json'], { out: sink, err: new Writable({ write: (_c, _e, cb) => cb() }), interactive: false });
+      assert.equal(code, 0);
+    } finally {
+      process.env = saved;
+    }
+    const plan = JSON.parse(out) as Plan;
+    assert.ok(plan.changes.createUsers.some((u) => u.loginName === 'saved.newcomer@contoso.onmicrosoft.com'));
   });
 
   it('page language: ?lang wins, else the best of Accept-Language that is en or ja, else English', () => {
