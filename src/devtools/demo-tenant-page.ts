@@ -82,6 +82,9 @@ const TEXT = {
     resetButton: 'Reset the tenant',
     working: 'Working…',
     failed: 'Not changed:',
+    /** English shows the server's own message; null here means "use it". */
+    errors: null,
+    fields: null,
     done: {
       add: 'Added {name}.',
       edit: 'Saved {name}.',
@@ -147,6 +150,25 @@ const TEXT = {
     resetButton: 'テナントを元に戻す',
     working: '処理中…',
     failed: '変更されませんでした:',
+    errors: {
+      VALIDATION_FAILED: '入力内容を確認してください（{field}）。',
+      BAD_REQUEST: '入力内容を確認してください。',
+      NOT_FOUND: 'ユーザーが見つかりません。一覧を更新してからもう一度お試しください。',
+      CONFLICT: 'そのサインイン名またはメールアドレスは、すでにテナントで使われています。',
+      FORBIDDEN: 'この画面からのみ変更できます。',
+      INVALID_CHARACTERS: '保存できない文字が含まれています。',
+      INTERNAL: '予期しないエラーが発生しました。デモのログを確認してください。',
+    },
+    fields: {
+      displayName: '氏名',
+      mail: 'メールアドレス',
+      email: 'メールアドレス',
+      department: '部署',
+      mailNickname: 'サインイン名',
+      user: 'ユーザー',
+      accountEnabled: 'アカウント',
+      count: '人数',
+    },
     done: {
       add: '{name} を追加しました。',
       edit: '{name} を保存しました。',
@@ -181,8 +203,8 @@ export function renderDemoTenantPage(listing: DemoTenantListing, lang: PageLangu
     .map((u) => {
       const name = u.displayName ?? u.id;
       return `<tr>
-<th scope="row">${esc(name)}</th><td>${esc(u.userPrincipalName ?? '')}</td><td>${esc(u.mail ?? t.none)}</td><td>${esc(u.department ?? t.none)}</td>
-<td>${u.userType === 'Guest' ? t.guest : t.member}</td><td><span class="pill ${u.accountEnabled ? 'on' : 'off'}">${u.accountEnabled ? t.enabled : t.disabled}</span></td>
+<th scope="row">${esc(name)}</th><td class="addr">${esc(u.userPrincipalName ?? '')}</td><td class="addr">${esc(u.mail ?? t.none)}</td><td>${esc(u.department ?? t.none)}</td>
+<td class="nowrap">${u.userType === 'Guest' ? t.guest : t.member}</td><td><span class="pill ${u.accountEnabled ? 'on' : 'off'}">${u.accountEnabled ? t.enabled : t.disabled}</span></td>
 <td class="row-actions"><button type="button" class="secondary" data-op="${u.accountEnabled ? 'disable' : 'enable'}" data-user="${esc(u.id)}" data-name="${esc(name)}" aria-label="${esc(`${u.accountEnabled ? t.disable : t.enable}: ${name}`)}">${u.accountEnabled ? t.disable : t.enable}</button>
 <button type="button" class="danger" data-op="delete" data-user="${esc(u.id)}" data-name="${esc(name)}" aria-label="${esc(`${t.delete}: ${name}`)}">${t.delete}</button>
 <span class="status" role="status" id="status-${esc(u.id)}"></span></td></tr>`;
@@ -236,12 +258,13 @@ html,body{overflow-x:hidden}
 .table-wrap{overflow-x:auto}
 table{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--border);border-radius:8px}
 caption{text-align:left;font-size:16px;font-weight:600;padding:0 0 8px}
-th,td{text-align:left;padding:6px 8px;overflow-wrap:anywhere;border-bottom:1px solid var(--border);vertical-align:top}
-thead th{color:var(--muted);font-weight:600;position:sticky;top:0;background:var(--card)}
+th,td{text-align:left;padding:6px 8px;overflow-wrap:break-word;border-bottom:1px solid var(--border);vertical-align:top}
+thead th{white-space:nowrap;color:var(--muted);font-weight:600;position:sticky;top:0;background:var(--card)}
 tbody th{font-weight:600}
-.row-actions{white-space:nowrap}
+.row-actions,.nowrap{white-space:nowrap}
+td.addr{overflow-wrap:anywhere;min-width:12em}
 .row-actions .status{display:block;margin:4px 0 0;min-height:0}
-.pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
+.pill{display:inline-block;white-space:nowrap;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
 .pill.on{background:#E7F2DA;color:#0E700E}
 .pill.off{background:#FDE7E9;color:#A4262C}
 </style>
@@ -303,14 +326,22 @@ ${rows}
 </main>
 <script nonce="${nonce}">
 (() => {
-  const T = ${scriptJson({ working: t.working, failed: t.failed, done: t.done, lang })};
+  const T = ${scriptJson({ working: t.working, failed: t.failed, done: t.done, errors: t.errors, fields: t.fields, lang })};
   const api = '/demo/tenant/api';
   const fill = (s, v) => s.replace(/\\{(\\w+)\\}/g, (_, k) => String(v[k] ?? ''));
   async function call(method, path, body) {
     const res = await fetch(api + path, { method, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body ?? {}) });
     const json = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error((json.error && json.error.message) || ('HTTP ' + res.status));
+    if (!res.ok) throw new Error(describeError(json.error, res.status));
     return json;
+  }
+  // In Japanese an error is told by its code, naming the field in words; in English by the server's message.
+  function describeError(error, status) {
+    const code = (error && error.code) || (status >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+    if (!T.errors) return (error && error.message) || ('HTTP ' + status);
+    const issue = error && error.details && error.details.issues && error.details.issues[0];
+    const field = issue && issue.path ? (T.fields[issue.path] || T.fields.user) : T.fields.user;
+    return fill(T.errors[code] || T.errors.INTERNAL, { field });
   }
   async function refresh() {
     const html = await (await fetch('/demo/tenant?lang=' + T.lang, { headers: { accept: 'text/html' } })).text();

@@ -104,7 +104,7 @@ describe('demo tenant page in headless Chromium (safety-sync demo)', function ()
       await page.fill('#guest-mail', 'not-an-address');
       await page.click('#guest button[type=submit]');
       await page.waitForSelector('#status-guest.error', { timeout: 20_000 });
-      assert.match((await page.textContent('#status-guest')) ?? '', c.lang === 'ja' ? /変更されませんでした/ : /Not changed:/);
+      assert.match((await page.textContent('#status-guest')) ?? '', c.lang === 'ja' ? /変更されませんでした: 入力内容を確認してください（メールアドレス）。/ : /Not changed: mail: Invalid email/);
       assert.ok(await inViewport(page, '#status-guest'));
       assert.equal(await page.isDisabled('#guest button[type=submit]'), false);
 
