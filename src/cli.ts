@@ -250,8 +250,9 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
         `  admin API       ${running.url}/api/v1   Authorization: Bearer ${key}`,
         `  demo company    ${company.name} (${company.id})${created ? ' — created now' : ''}`,
         `  Entra tenant    emulated Graph at ${tenant.graphBaseUrl}${tenant.saved ? ' (your changed tenant)' : ''}`,
-        `  change tenant   ${running.url}/demo/tenant   (or npx safety-sync demo-tenant --help)`,
-        `  demo data       ${demoDataLine(config, tenant.dataFile)}`,
+        ...(tenantRoutes.length > 0
+          ? [`  change tenant   ${running.url}/demo/tenant   (or npx safety-sync demo-tenant --help)`, `  demo data       ${demoDataLine(config, tenant.dataFile)}`]
+          : []),
         `  initial password for imported users: ${DEMO_INITIAL_PASSWORD}`,
         '',
         'Try:  npx safety-sync plan      (in another terminal, against this server)',

@@ -23,7 +23,7 @@ Actions:
   mass-deletion [--count N]              delete 60 (or N) members: more than the deletion guard
   reset                                  back to the shipped tenant
 
-The page ${'/demo/tenant'} of the running demo does the same in a browser.`;
+The page /demo/tenant of the running demo does the same in a browser.`;
 
 export interface DemoTenantIo {
   say(s: string): void;
@@ -55,9 +55,13 @@ export async function demoTenantCommand(args: string[], dataDir: string, io: Dem
     return 2;
   }
   const [action, ...rest] = positionals;
-  if (!action || values.help) {
+  if (values.help) {
     io.say(DEMO_TENANT_USAGE);
-    return action || values.help ? 0 : 2;
+    return 0;
+  }
+  if (!action) {
+    io.warn(DEMO_TENANT_USAGE);
+    return 2;
   }
   const arity: Record<string, number> = {
     list: 0,
