@@ -14,6 +14,9 @@ import { createLogger, redact, requestIdFrom, withRequestId, type Logger } from 
 import { DEMO_INITIAL_PASSWORD, seedDemoCompany, startDemoTenant } from './devtools/demo.ts';
 import { DEMO_TENANT_ID } from './devtools/demo-tenant.ts';
 import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
+import { demoTenantCommand } from './cli/demo-tenant-command.ts';
+import { demoTenantStorage } from './devtools/demo-tenant-control.ts';
+import { registerDemoTenantRoutes } from './devtools/demo-tenant-routes.ts';
 import { extraRegistrars } from './wiring.ts';
 
 const USAGE = `Usage: safety-sync <command> [options]
@@ -25,6 +28,8 @@ Commands:
                               read the directory, print the plan and store it
   apply [--company ID] [--yes] [--confirm-deletions]
                               plan, then apply after asking (or at once with --yes)
+  demo-tenant list|add|rename|department|disable|enable|delete|duplicate-email|add-guest|mass-deletion|reset …
+                              change the emulated Entra tenant of the running demo (demo-tenant --help)
 
 Environment: DATABASE_URL, DATA_DIR, PORT, HOST, SAFETY_API_KEY, SHUTDOWN_GRACE_MS, LOG_LEVEL, GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN,
 AAD_APP_CLIENT_ID, AAD_APP_CLIENT_SECRET, AAD_APP_TENANT_ID (see README.md).`;
@@ -42,6 +47,19 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const say = (s: string) => out.write(s + '\n');
   const warn = (s: string) => err.write(s + '\n');
   const [command, ...rest] = argv;
+  if (command === 'demo-tenant') {
+    let dataDir: string;
+    try {
+      dataDir = loadConfig().dataDir;
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        warn(e.message);
+        return 2;
+      }
+      throw e;
+    }
+    return demoTenantCommand(rest, dataDir, { say, warn });
+  }
   let values: { company?: string; json?: boolean; yes?: boolean; 'confirm-deletions'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -197,7 +215,7 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
   await checkCanServe(config, host);
   const held = new Held(log);
   try {
-    const tenant = await startDemoTenant();
+    const tenant = await startDemoTenant({ storage: demoTenantStorage(config) });
     held.add('demo tenant', () => tenant.close());
     const demoConfig: Config = {
       ...config,
@@ -208,7 +226,9 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
     held.add('database', () => ctx.store.close());
     await refuseRealCompanies(ctx, 'The demo');
     const { company, created } = await seedDemoCompany(ctx.store);
-    const running = await startServer(ctx, extraRegistrars(ctx, { demo: true }), { host, allowedHosts: 'loopback' }).catch(
+    // The page and API that change the emulated tenant exist only here, in the demo (never in serve).
+    const tenantRoutes = config.graphAccessToken ? [] : [(s: Parameters<typeof registerDemoTenantRoutes>[0]) => registerDemoTenantRoutes(s, { control: tenant.control, log })];
+    const running = await startServer(ctx, [...extraRegistrars(ctx, { demo: true }), ...tenantRoutes], { host, allowedHosts: 'loopback' }).catch(
       (e: NodeJS.ErrnoException) => {
         throw portError(e, host, config.port);
       },
@@ -229,7 +249,10 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
         `  configuration   ${running.url}/tab`,
         `  admin API       ${running.url}/api/v1   Authorization: Bearer ${key}`,
         `  demo company    ${company.name} (${company.id})${created ? ' — created now' : ''}`,
-        `  Entra tenant    emulated Graph at ${tenant.graphBaseUrl}`,
+        `  Entra tenant    emulated Graph at ${tenant.graphBaseUrl}${tenant.saved ? ' (your changed tenant)' : ''}`,
+        ...(tenantRoutes.length > 0
+          ? [`  change tenant   ${running.url}/demo/tenant   (or npx safety-sync demo-tenant --help)`, `  demo data       ${demoDataLine(config, tenant.dataFile)}`]
+          : []),
         `  initial password for imported users: ${DEMO_INITIAL_PASSWORD}`,
         '',
         'Try:  npx safety-sync plan      (in another terminal, against this server)',
@@ -243,6 +266,12 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
     await held.release();
     throw e;
   }
+}
+
+/** Where the demo keeps its data, for the banner. */
+function demoDataLine(config: Config, tenantFile: string | null): string {
+  if (config.databaseUrl) return `database from DATABASE_URL; tenant changes last until the demo stops`;
+  return `${config.dataDir} (database), tenant ${tenantFile ?? '-'}; start fresh: stop the demo and delete ${config.dataDir}`;
 }
 
 /** Opens the database and the parts; a database that cannot be opened is a start-up error naming only its host. */
@@ -414,7 +443,7 @@ async function openPlanApi(config: Config, companyArg: string | undefined, warn:
     let cfg = config;
     if (noDirectoryConfigured) {
       warn('No directory configured (GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN or AAD_APP_*): using the built-in emulated demo tenant.');
-      const tenant = await startDemoTenant();
+      const tenant = await startDemoTenant({ storage: demoTenantStorage(config) });
       held.add('demo tenant', () => tenant.close());
       cfg = { ...config, graphBaseUrl: tenant.graphBaseUrl, graphAccessToken: 'demo-emulated-tenant' };
     }

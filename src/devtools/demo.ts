@@ -7,6 +7,7 @@ import type { Company } from '../domain/types.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
 import { randomBytes } from 'node:crypto';
 import { DEMO_TENANT_ID, demoServiceSeed, loadDemoTenant, tokenUsersFromTenant } from './demo-tenant.ts';
+import { createDemoTenantControl, loadSavedDemoTenant, type DemoTenantControl, type DemoTenantStorage } from './demo-tenant-control.ts';
 import { startGraphEmulator } from './graph-emulator.ts';
 import { deterministicGuid, startTokenEmulator } from './token-emulator.ts';
 
@@ -59,13 +60,30 @@ export async function seedDemoCompany(store: SafetyStore): Promise<{ company: Co
 
 export interface DemoTenant {
   graphBaseUrl: string;
+  /** The controls a newcomer changes the tenant with (the /demo/tenant page, its API, the CLI). */
+  control: DemoTenantControl;
+  /** Whether the tenant came from the saved file rather than the shipped fixture. */
+  saved: boolean;
+  /** Where changes are saved (null: nowhere, DATABASE_URL is set). */
+  dataFile: string | null;
   close(): Promise<void>;
 }
 
-/** Starts the emulated Entra tenant's Graph endpoint on loopback. */
-export async function startDemoTenant(options: { latencyMs?: number } = {}): Promise<DemoTenant> {
-  const emulator = await startGraphEmulator({ tenant: loadDemoTenant(), port: 0, latencyMs: options.latencyMs });
-  return { graphBaseUrl: emulator.baseUrl, close: () => emulator.close() };
+/**
+ * Starts the emulated Entra tenant's Graph endpoint on loopback: the tenant saved in `storage`
+ * (the demo's data dir) when there is one, else the shipped fixture.
+ */
+export async function startDemoTenant(options: { latencyMs?: number; storage?: DemoTenantStorage } = {}): Promise<DemoTenant> {
+  const storage = options.storage ?? { file: null };
+  const { tenant, saved } = loadSavedDemoTenant(storage);
+  const emulator = await startGraphEmulator({ tenant, port: 0, latencyMs: options.latencyMs });
+  return {
+    graphBaseUrl: emulator.baseUrl,
+    control: createDemoTenantControl(emulator, storage),
+    saved,
+    dataFile: storage.file,
+    close: () => emulator.close(),
+  };
 }
 
 /** The demo's Entra app registration (the bot's SSO app) as the token emulator knows it. */
