@@ -10,7 +10,11 @@
  *                                       the selected properties plus id, null (or [] for a collection) when
  *                                       unset or not modelled, as Graph answers. $top 1–999 (default 100;
  *                                       otherwise 400), absolute @odata.nextLink with an opaque $skiptoken.
- *                                       $filter/$search/$orderby/$count -> 400.
+ *                                       $filter: startswith(userPrincipalName,'…'), userPrincipalName eq '…'
+ *                                       and, as advanced queries (ConsistencyLevel: eventual + $count=true,
+ *                                       which adds @odata.count), not(…) and userPrincipalName eq null; with
+ *                                       and/or (parseUserFilter). $search/$orderby, and $count without
+ *                                       ConsistencyLevel -> 400.
  *   GET /users/delta                    initial round: the present users, then @odata.deltaLink; with the
  *                                       deltaLink's $deltatoken: users changed since, soft-deleted users as
  *                                       {id, "@removed": {reason: "changed"}}, permanently deleted ones with
@@ -566,7 +570,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   }
 
   function listUsers(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    rejectUnsupported(url);
+    rejectUnsupported(url, ['$filter', '$count']);
     const select = selectFrom(url);
     const topRaw = url.searchParams.get('$top');
     let top = 100;
@@ -575,6 +579,17 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
         throw new GraphHttpError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
       }
       top = Number(topRaw);
+    }
+    // Advanced queries (Graph: "ConsistencyLevel: eventual" and $count=true) unlock not(…) and eq null.
+    const countRaw = url.searchParams.get('$count');
+    const eventual = String(req.headers['consistencylevel'] ?? '').toLowerCase() === 'eventual';
+    if (countRaw !== null && (countRaw.toLowerCase() !== 'true' || !eventual)) {
+      throw new GraphHttpError(400, 'Request_BadRequest', '$count is not currently supported.');
+    }
+    const filterRaw = url.searchParams.get('$filter');
+    const filter = filterRaw === null ? null : parseUserFilter(filterRaw);
+    if (filter && needsAdvancedQuery(filter) && countRaw === null) {
+      throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified for property \'userPrincipalName\' of resource \'User\'.');
     }
     const skip = url.searchParams.get('$skiptoken');
     let start = 0;
@@ -585,14 +600,36 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       }
       start = upperBound(order, state.a);
     }
-    const pageKeys = order.slice(start, start + top);
+    // A filtered page scans the ordered ids from the cursor until the page (and one more match) is found.
+    const pageKeys: string[] = [];
+    let more = false;
+    if (!filter) {
+      pageKeys.push(...order.slice(start, start + top));
+      more = start + top < order.length;
+    } else {
+      for (let i = start; i < order.length; i++) {
+        if (evaluateUserFilter(filter, users.get(order[i]!)!.user) !== true) continue;
+        if (pageKeys.length === top) {
+          more = true;
+          break;
+        }
+        pageKeys.push(order[i]!);
+      }
+    }
     const body: Record<string, unknown> = {
       '@odata.context': `${baseUrl}/$metadata#users${url.searchParams.has('$select') ? `(${select.join(',')})` : ''}`,
     };
-    if (start + top < order.length) {
+    if (countRaw !== null && skip === null) {
+      let count = 0;
+      for (const k of order) if (!filter || evaluateUserFilter(filter, users.get(k)!.user) === true) count++;
+      body['@odata.count'] = count;
+    }
+    if (more) {
       const q: string[] = [];
       if (url.searchParams.has('$select')) q.push(`$select=${select.join(',')}`);
       q.push(`$top=${top}`);
+      if (filterRaw !== null) q.push(`$filter=${encodeURIComponent(filterRaw)}`);
+      if (countRaw !== null) q.push('$count=true');
       q.push(`$skiptoken=${encodeToken({ k: 'users', a: pageKeys[pageKeys.length - 1]! })}`);
       body['@odata.nextLink'] = `${baseUrl}/users?${q.join('&')}`;
     }
@@ -835,6 +872,143 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       }),
   };
   return emulator;
+}
+
+// ---------------------------------------------------------------- $filter on GET /users
+
+/**
+ * The part of Graph's $filter on /users the reader uses: startswith(userPrincipalName,'…') and
+ * userPrincipalName eq '…' (default queries), not(…) and userPrincipalName eq null (advanced
+ * queries), joined with and/or and parentheses. Strings compare case-insensitively, as Graph's do;
+ * a null UPN makes startswith and eq unknown (OData's three-valued logic: not(unknown) is unknown,
+ * and only true selects), so `not(startswith(…))` alone never selects a user without a UPN.
+ */
+export type UserFilter =
+  | { op: 'startswith'; value: string }
+  | { op: 'eq'; value: string | null }
+  | { op: 'not'; arg: UserFilter }
+  | { op: 'and' | 'or'; args: UserFilter[] };
+
+export function parseUserFilter(raw: string): UserFilter {
+  const unsupported = () => new GraphHttpError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified for property of resource \'User\'.');
+  const tokens: string[] = [];
+  const re = /\s*('(?:[^']|'')*'|\(|\)|,|[A-Za-z_][A-Za-z0-9_]*)/y;
+  let at = 0;
+  while (at < raw.length) {
+    if (/^\s*$/.test(raw.slice(at))) break;
+    re.lastIndex = at;
+    const m = re.exec(raw);
+    if (!m) throw unsupported();
+    tokens.push(m[1]!);
+    at = re.lastIndex;
+  }
+  let i = 0;
+  const peek = () => tokens[i]?.toLowerCase();
+  const expect = (t: string) => {
+    if (peek() !== t) throw unsupported();
+    i++;
+  };
+  const literal = (): string => {
+    const t = tokens[i++];
+    if (!t || !t.startsWith("'")) throw unsupported();
+    return t.slice(1, -1).replace(/''/g, "'");
+  };
+  const or = (): UserFilter => {
+    const args = [and()];
+    while (peek() === 'or') {
+      i++;
+      args.push(and());
+    }
+    return args.length === 1 ? args[0]! : { op: 'or', args };
+  };
+  const and = (): UserFilter => {
+    const args = [unary()];
+    while (peek() === 'and') {
+      i++;
+      args.push(unary());
+    }
+    return args.length === 1 ? args[0]! : { op: 'and', args };
+  };
+  const unary = (): UserFilter => {
+    const t = peek();
+    if (t === 'not') {
+      i++;
+      expect('(');
+      const arg = or();
+      expect(')');
+      return { op: 'not', arg };
+    }
+    if (t === '(') {
+      i++;
+      const inner = or();
+      expect(')');
+      return inner;
+    }
+    if (t === 'startswith') {
+      i++;
+      expect('(');
+      expect('userprincipalname');
+      expect(',');
+      const value = literal();
+      expect(')');
+      return { op: 'startswith', value };
+    }
+    if (t === 'userprincipalname') {
+      i++;
+      expect('eq');
+      if (peek() === 'null') {
+        i++;
+        return { op: 'eq', value: null };
+      }
+      return { op: 'eq', value: literal() };
+    }
+    throw unsupported();
+  };
+  const filter = or();
+  if (i !== tokens.length) throw unsupported();
+  return filter;
+}
+
+/** Graph runs not(…) and eq null only as advanced queries (ConsistencyLevel: eventual, $count=true). */
+export function needsAdvancedQuery(f: UserFilter): boolean {
+  if (f.op === 'not') return true;
+  if (f.op === 'eq') return f.value === null;
+  if (f.op === 'and' || f.op === 'or') return f.args.some(needsAdvancedQuery);
+  return false;
+}
+
+/** true, false, or null (unknown), by OData's three-valued logic. */
+export function evaluateUserFilter(f: UserFilter, user: GraphUser): boolean | null {
+  const upn = user.userPrincipalName;
+  switch (f.op) {
+    case 'startswith':
+      return upn === null ? null : upn.toLowerCase().startsWith(f.value.toLowerCase());
+    case 'eq':
+      if (f.value === null) return upn === null;
+      return upn === null ? null : upn.toLowerCase() === f.value.toLowerCase();
+    case 'not': {
+      const v = evaluateUserFilter(f.arg, user);
+      return v === null ? null : !v;
+    }
+    case 'and': {
+      let unknown = false;
+      for (const a of f.args) {
+        const v = evaluateUserFilter(a, user);
+        if (v === false) return false;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : true;
+    }
+    case 'or': {
+      let unknown = false;
+      for (const a of f.args) {
+        const v = evaluateUserFilter(a, user);
+        if (v === true) return true;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : false;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- helpers

@@ -41,11 +41,11 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
   const reader = (o: Partial<Parameters<typeof createGraphDirectoryReader>[0]> = {}) =>
     createGraphDirectoryReader({ graphBaseUrl: emu.baseUrl, tokenProvider: staticTokenProvider(TOKEN), retryDelayInMs: 5, maxRetryDelayInMs: 2000, ...o });
 
-  it('pages 2,500 users with pageSize 999: every user exactly once, three /users requests', async () => {
+  it('pages 2,500 users with pageSize 999 in sequence (concurrency 1): every user exactly once, three /users requests', async () => {
     const users = Array.from({ length: 2500 }, (_, i) => user(i + 1));
     emu = await startGraphEmulator({ tenant: tenant(users), acceptToken: (t) => t === TOKEN });
     const progress: number[] = [];
-    const snapshot = await reader().read({ onProgress: (n) => progress.push(n) });
+    const snapshot = await reader({ concurrency: 1 }).read({ onProgress: (n) => progress.push(n) });
     assert.equal(snapshot.tenantId, TENANT);
     assert.equal(snapshot.users.length, 2500);
     assert.equal(new Set(snapshot.users.map((u) => u.id)).size, 2500);
