@@ -100,7 +100,9 @@ export interface GraphEmulatorOptions {
   tenant: EmulatedTenant | EmulatedTenantInput;
   /** 0 (default): any free port. */
   port?: number;
-  /** Added to every request. */
+  /** Added to every request, in ms (a real tenant's round trip). */
+  latencyInMs?: number;
+  /** The same as latencyInMs (the older name). */
   latencyMs?: number;
   /** Verifies the bearer token; without it any non-empty token is accepted (and decoded unverified). */
   acceptToken?: (token: string) => boolean | Promise<boolean>;
@@ -161,6 +163,8 @@ export interface GraphEmulator {
   injectNext(count: number, response: InjectedResponse): void;
   /** Method and URL (path and query) of every request; never headers, so never tokens. */
   requestLog: { method: string; url: string }[];
+  /** The most requests that were ever being answered at once (a parallel reader's concurrency, seen from Graph). */
+  readonly maxRequestsInFlight: number;
   close(): Promise<void>;
 }
 
@@ -414,8 +418,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   const requestLog: { method: string; url: string }[] = [];
   let baseUrl = '';
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
     requestLog.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return void res.end();
       if (e instanceof GraphHttpError) return sendError(req, res, e.status, e.code, e.message, e.headers);
@@ -486,7 +495,8 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.latencyMs && options.latencyMs > 0) await sleep(options.latencyMs);
+    const latency = options.latencyInMs ?? options.latencyMs ?? 0;
+    if (latency > 0) await sleep(latency);
     purgeExpired();
     const url = new URL(req.url ?? '/', origin);
     if (!url.pathname.startsWith('/v1.0/') && url.pathname !== '/v1.0') {
@@ -865,6 +875,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       faults.push({ remaining: count, ...(response.path ? { path: response.path } : {}), response });
     },
     requestLog,
+    get maxRequestsInFlight() {
+      return maxInFlight;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

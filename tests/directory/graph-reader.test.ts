@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startGraphEmulator, type GraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
-import { createGraphDirectoryReader, normaliseGraphUser, USER_SELECT } from '../../src/directory/graph-reader.ts';
+import { createGraphDirectoryReader, GraphUserSchema, normaliseGraphUser, USER_SELECT } from '../../src/directory/graph-reader.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import { AppError, isAppError } from '../../src/domain/errors.ts';
 
@@ -56,6 +56,33 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
     assert.ok(userRequests[0]!.url.includes('$top=999'));
     assert.ok(decodeURIComponent(userRequests[0]!.url).includes(`$select=${USER_SELECT}`));
     assert.ok(userRequests[1]!.url.includes('$skiptoken='));
+  });
+
+  it('defect: each Graph user was validated twice on a read; once now', async () => {
+    emu = await startGraphEmulator({ tenant: tenant(Array.from({ length: 1200 }, (_, i) => user(i + 1))) });
+    // zod's parse goes through safeParse: counting safeParse counts every validation.
+    const schema = GraphUserSchema as unknown as { safeParse: (...args: unknown[]) => unknown };
+    const original = schema.safeParse;
+    let validations = 0;
+    schema.safeParse = function (this: unknown, ...args: unknown[]) {
+      validations++;
+      return original.apply(this, args);
+    };
+    try {
+      const { users } = await reader({ concurrency: 1 }).read();
+      assert.equal(users.length, 1200);
+    } finally {
+      schema.safeParse = original;
+    }
+    assert.equal(validations, 1200);
+  });
+
+  it('defect: the directory read never had more than one request in flight (33 s at 300 ms a request); the partitions overlap', async () => {
+    emu = await startGraphEmulator({ tenant: tenant(Array.from({ length: 1000 }, (_, i) => user(i + 1))), latencyInMs: 25 });
+    const { users } = await reader({ pageSize: 50 }).read();
+    assert.equal(users.length, 1000);
+    assert.ok(emu.maxRequestsInFlight > 1, `${emu.maxRequestsInFlight} request(s) in flight at most`);
+    assert.ok(emu.maxRequestsInFlight <= 8, 'never more than the default concurrency');
   });
 
   it('normalises users: only the selected properties, defaults for absent ones, otherMails never used', async () => {
