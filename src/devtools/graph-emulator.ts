@@ -1156,8 +1156,9 @@ function filterIdsFrom(url: URL): string[] | null {
 function valueOf(user: GraphUser, p: UserProperty): unknown {
   const v = (user as unknown as Record<string, unknown>)[p];
   if (v === undefined || v === null) return COLLECTION_PROPERTIES.has(p) ? [] : null;
-  // Strings, numbers and booleans go out as they are; only arrays and objects are copied.
-  return typeof v === 'object' ? structuredClone(v) : v;
+  // Not copied: every answer is serialised (JSON.stringify) before anything can change the tenant,
+  // so a page costs what its users cost to write out (structuredClone per array was most of it).
+  return v;
 }
 
 /** GET /users and /users/{id}: every selected property, null (or []) when unset, as Graph sends. */

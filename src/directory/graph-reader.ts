@@ -177,10 +177,14 @@ export function createGraphDirectoryReader(
     }
     const seen = new Set<string>();
     let link = next ? nextLinkOf(page, seen) : undefined;
-    while (link) {
-      const p = parsePage(await graph.getJson(link, opts), link);
-      sink.addPage(p, link);
+    let pending = link ? prefetch(graph.getJson(link, opts)) : undefined;
+    while (link && pending) {
+      const p = parsePage(await pending, link);
+      const current = link;
       link = nextLinkOf(p, seen);
+      // The next page is asked for before this one is validated: the work overlaps the round trip.
+      pending = link ? prefetch(graph.getJson(link, opts)) : undefined;
+      sink.addPage(p, current);
     }
     return { tenantId, users: sink.users };
   }
@@ -213,28 +217,33 @@ export function createGraphDirectoryReader(
     };
     async function chain(p: Partition, depth: number): Promise<void> {
       const seen = new Set<string>();
+      const ask = (link: string) =>
+        prefetch(
+          slots.run(() => graph.getJson(link, { signal })).catch((e: unknown) => {
+            // Marks a refusal of the partition filters, so that the read falls back to the sequence.
+            if (isAppError(e) && e.details.status === 400) e.details.partitioned = true;
+            throw e;
+          }),
+        );
       let link: string | undefined = partitionLink(p, USER_SELECT, pageSize);
+      let pending: Promise<unknown> | undefined = ask(link);
       let firstPage = true;
-      while (link && !failure) {
-        const current: string = link;
-        let body: unknown;
-        try {
-          body = await slots.run(() => graph.getJson(current, { signal }));
-        } catch (e) {
-          if (isAppError(e) && e.details.status === 400) e.details.partitioned = true;
-          throw e;
-        }
-        const page = parsePage(body, current);
-        sink.addPage(page, current);
+      while (link && pending && !failure) {
+        const page = parsePage(await pending, link);
+        const current = link;
         link = nextLinkOf(page, seen);
         if (firstPage && link && depth < maxSplitDepth && running < concurrency) {
           const split = splitPartition(p, upnsOf(page));
           if (split) {
+            sink.addPage(page, current);
             for (const c of [...split.children, split.rest]) start(c, depth + 1);
             return;
           }
         }
         firstPage = false;
+        // The next page is asked for before this one is validated: the work overlaps the round trip.
+        pending = link ? ask(link) : undefined;
+        sink.addPage(page, current);
       }
     }
     for (const p of initial) start(p, 1);
@@ -276,8 +285,9 @@ export function createGraphDirectoryReader(
       }
       const page = parsePage(body, link);
       page.value.forEach((raw, index) => {
-        const removed = RemovedSchema.safeParse(raw);
-        if (removed.success) {
+        // Only an item that says "@removed" is checked as a removal: a user is validated once.
+        const removed = raw !== null && typeof raw === 'object' && '@removed' in raw ? RemovedSchema.safeParse(raw) : undefined;
+        if (removed?.success) {
           changes.set(removed.data.id.toLowerCase(), { removedId: removed.data.id });
         } else {
           const user = normaliseOrFail(raw, index, link!);
@@ -352,6 +362,12 @@ function userSink(opts: ReadOptions): UserSink {
       opts.onProgress?.(users.length);
     },
   };
+}
+
+/** A promise that may be left unawaited when the read fails first: its rejection is not reported as unhandled. */
+function prefetch<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 function upnsOf(page: Page): (string | null)[] {
