@@ -992,21 +992,25 @@ export function needsAdvancedQuery(f: UserFilter): boolean {
 
 /** true, false, or null (unknown), by OData's three-valued logic. */
 export function evaluateUserFilter(f: UserFilter, user: GraphUser): boolean | null {
-  const upn = user.userPrincipalName;
+  return evaluate(f, user.userPrincipalName === null ? null : user.userPrincipalName.toLowerCase());
+}
+
+/** `upn` lower-cased once per user; the literals are lower-cased as they are compared. */
+function evaluate(f: UserFilter, upn: string | null): boolean | null {
   switch (f.op) {
     case 'startswith':
-      return upn === null ? null : upn.toLowerCase().startsWith(f.value.toLowerCase());
+      return upn === null ? null : upn.startsWith(lower(f.value));
     case 'eq':
       if (f.value === null) return upn === null;
-      return upn === null ? null : upn.toLowerCase() === f.value.toLowerCase();
+      return upn === null ? null : upn === lower(f.value);
     case 'not': {
-      const v = evaluateUserFilter(f.arg, user);
+      const v = evaluate(f.arg, upn);
       return v === null ? null : !v;
     }
     case 'and': {
       let unknown = false;
       for (const a of f.args) {
-        const v = evaluateUserFilter(a, user);
+        const v = evaluate(a, upn);
         if (v === false) return false;
         if (v === null) unknown = true;
       }
@@ -1015,13 +1019,23 @@ export function evaluateUserFilter(f: UserFilter, user: GraphUser): boolean | nu
     case 'or': {
       let unknown = false;
       for (const a of f.args) {
-        const v = evaluateUserFilter(a, user);
+        const v = evaluate(a, upn);
         if (v === true) return true;
         if (v === null) unknown = true;
       }
       return unknown ? null : false;
     }
   }
+}
+
+const LOWER = new Map<string, string>();
+function lower(s: string): string {
+  let l = LOWER.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    if (LOWER.size < 10_000) LOWER.set(s, l);
+  }
+  return l;
 }
 
 // ---------------------------------------------------------------- helpers
