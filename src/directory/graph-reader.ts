@@ -33,7 +33,7 @@ import {
   type Page,
 } from './graph-requester.ts';
 import { normaliseOrFail, presentFieldsOf, RemovedSchema, USER_SELECT } from './graph-user.ts';
-import { partitionLink, ROOT_PARTITION, splitPartition, type Partition } from './partitions.ts';
+import { partitionFilter, partitionLink, ROOT_PARTITION, splitPartition, type Partition } from './partitions.ts';
 
 export { parseRetryAfter, throttlingRetryStrategy, RETRYABLE_STATUSES } from './retry-strategy.ts';
 export type { RetryDecision, RetryInput, RetryStrategy } from './retry-strategy.ts';
@@ -53,7 +53,7 @@ export {
   DELTA_PAGE_SIZE,
   withReadDeadline,
 } from './graph-requester.ts';
-export type { GraphClientOptions, GraphRequester } from './graph-requester.ts';
+export type { GetOptions, GraphClientOptions, GraphRequester } from './graph-requester.ts';
 export { GraphUserSchema, normaliseGraphUser, USER_SELECT } from './graph-user.ts';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
@@ -110,7 +110,10 @@ export interface GraphDirectoryReaderOptions extends GraphClientOptions {
   pageSize?: number;
   /** Requests a full read keeps in flight, 1–32 (1: the plain sequential read). Default 8. */
   concurrency?: number;
-  /** How many times a partition may be split again (its first page's UPNs as the sample). Default 3. */
+  /**
+   * The deepest level of partitions (the root's split is level 1; a partition of a lower level whose
+   * first page has a nextLink is split again, its first page's UPNs as the sample). Default 3.
+   */
   maxSplitDepth?: number;
 }
 
@@ -217,9 +220,10 @@ export function createGraphDirectoryReader(
     };
     async function chain(p: Partition, depth: number): Promise<void> {
       const seen = new Set<string>();
+      const eventual = partitionFilter(p).advanced;
       const ask = (link: string) =>
         prefetch(
-          slots.run(() => graph.getJson(link, { signal })).catch((e: unknown) => {
+          slots.run(() => graph.getJson(link, { signal, eventual })).catch((e: unknown) => {
             // Marks a refusal of the partition filters, so that the read falls back to the sequence.
             if (isAppError(e) && e.details.status === 400) e.details.partitioned = true;
             throw e;

@@ -65,12 +65,21 @@ export interface GraphClientOptions {
 }
 
 
+export interface GetOptions {
+  signal?: AbortSignal;
+  /**
+   * Sends `ConsistencyLevel: eventual`, which Graph's advanced queries (not, eq null) need on every
+   * page of their chain, nextLinks included. Also sent whenever the path says `$count=true`.
+   */
+  eventual?: boolean;
+}
+
 export interface GraphRequester {
   readonly graphBaseUrl: string;
   /** Throws DIRECTORY_UNAVAILABLE unless the link lives under the base URL (the check getJson makes before following it). */
   checkLink(pathOrLink: string): void;
   /** GET a path under the base URL (`/users?…`) or an absolute link under it (nextLink / deltaLink); parsed JSON. */
-  getJson(pathOrLink: string, options?: { signal?: AbortSignal }): Promise<unknown>;
+  getJson(pathOrLink: string, options?: GetOptions): Promise<unknown>;
   /** Follows @odata.nextLink from `path` and returns every `value` item. */
   getAllValues(path: string, options?: ReadOptions & { onPage?: (items: unknown[]) => void }): Promise<unknown[]>;
   /** The tenant id: /organization, else the access token's `tid`. */
@@ -129,7 +138,7 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
     return `${link.pathname.slice(prefix.length) || '/'}${link.search}`;
   }
 
-  async function getJson(pathOrLink: string, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
+  async function getJson(pathOrLink: string, opts: GetOptions = {}): Promise<unknown> {
     const path = relativePath(pathOrLink);
     const where = path.split('?')[0];
     const state = new GraphRequestState(opts.signal, requestTimeoutInMs);
@@ -140,14 +149,14 @@ export function createGraphRequester(options: GraphClientOptions): GraphRequeste
     }
   }
 
-  async function getJsonOnce(path: string, where: string | undefined, state: GraphRequestState, opts: { signal?: AbortSignal }): Promise<unknown> {
+  async function getJsonOnce(path: string, where: string | undefined, state: GraphRequestState, opts: GetOptions): Promise<unknown> {
     let response: Response;
     try {
       let request = client.api(path).responseType(ResponseType.RAW).middlewareOptions([state]);
       // Delta rounds take no $top: Graph's page size there is asked for with a preference.
       if (where?.endsWith('/users/delta')) request = request.header('Prefer', `odata.maxpagesize=${DELTA_PAGE_SIZE}`);
       // Graph's advanced queries (not, eq null: the catch-all partition) need $count=true and this header.
-      if (/[?&]\$count=true(&|$)/i.test(path)) request = request.header('ConsistencyLevel', 'eventual');
+      if (opts.eventual || /[?&]\$count=true(&|$)/i.test(path)) request = request.header('ConsistencyLevel', 'eventual');
       if (opts.signal) request = request.options({ signal: opts.signal });
       response = (await request.get()) as Response;
     } catch (e) {
