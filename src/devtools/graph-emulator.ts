@@ -10,7 +10,11 @@
  *                                       the selected properties plus id, null (or [] for a collection) when
  *                                       unset or not modelled, as Graph answers. $top 1–999 (default 100;
  *                                       otherwise 400), absolute @odata.nextLink with an opaque $skiptoken.
- *                                       $filter/$search/$orderby/$count -> 400.
+ *                                       $filter: startswith(userPrincipalName,'…'), userPrincipalName eq '…'
+ *                                       and, as advanced queries (ConsistencyLevel: eventual + $count=true,
+ *                                       which adds @odata.count), not(…) and userPrincipalName eq null; with
+ *                                       and/or (parseUserFilter). $search/$orderby, and $count without
+ *                                       ConsistencyLevel -> 400.
  *   GET /users/delta                    initial round: the present users, then @odata.deltaLink; with the
  *                                       deltaLink's $deltatoken: users changed since, soft-deleted users as
  *                                       {id, "@removed": {reason: "changed"}}, permanently deleted ones with
@@ -96,7 +100,9 @@ export interface GraphEmulatorOptions {
   tenant: EmulatedTenant | EmulatedTenantInput;
   /** 0 (default): any free port. */
   port?: number;
-  /** Added to every request. */
+  /** Added to every request, in ms (a real tenant's round trip). */
+  latencyInMs?: number;
+  /** The same as latencyInMs (the older name). */
   latencyMs?: number;
   /** Verifies the bearer token; without it any non-empty token is accepted (and decoded unverified). */
   acceptToken?: (token: string) => boolean | Promise<boolean>;
@@ -157,6 +163,8 @@ export interface GraphEmulator {
   injectNext(count: number, response: InjectedResponse): void;
   /** Method and URL (path and query) of every request; never headers, so never tokens. */
   requestLog: { method: string; url: string }[];
+  /** The most requests that were ever being answered at once (a parallel reader's concurrency, seen from Graph). */
+  readonly maxRequestsInFlight: number;
   close(): Promise<void>;
 }
 
@@ -410,8 +418,13 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   const requestLog: { method: string; url: string }[] = [];
   let baseUrl = '';
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server: Server = createServer((req, res) => {
     requestLog.push({ method: req.method ?? 'GET', url: req.url ?? '/' });
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return void res.end();
       if (e instanceof GraphHttpError) return sendError(req, res, e.status, e.code, e.message, e.headers);
@@ -482,7 +495,8 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (options.latencyMs && options.latencyMs > 0) await sleep(options.latencyMs);
+    const latency = options.latencyInMs ?? options.latencyMs ?? 0;
+    if (latency > 0) await sleep(latency);
     purgeExpired();
     const url = new URL(req.url ?? '/', origin);
     if (!url.pathname.startsWith('/v1.0/') && url.pathname !== '/v1.0') {
@@ -566,7 +580,7 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
   }
 
   function listUsers(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    rejectUnsupported(url);
+    rejectUnsupported(url, ['$filter', '$count']);
     const select = selectFrom(url);
     const topRaw = url.searchParams.get('$top');
     let top = 100;
@@ -575,6 +589,17 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
         throw new GraphHttpError(400, 'Request_UnsupportedQuery', `Invalid page size specified: '${topRaw}'. Must be between 1 and 999 inclusive.`);
       }
       top = Number(topRaw);
+    }
+    // Advanced queries (Graph: "ConsistencyLevel: eventual" and $count=true) unlock not(…) and eq null.
+    const countRaw = url.searchParams.get('$count');
+    const eventual = String(req.headers['consistencylevel'] ?? '').toLowerCase() === 'eventual';
+    if (countRaw !== null && (countRaw.toLowerCase() !== 'true' || !eventual)) {
+      throw new GraphHttpError(400, 'Request_BadRequest', '$count is not currently supported.');
+    }
+    const filterRaw = url.searchParams.get('$filter');
+    const filter = filterRaw === null ? null : parseUserFilter(filterRaw);
+    if (filter && needsAdvancedQuery(filter) && countRaw === null) {
+      throw new GraphHttpError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified for property \'userPrincipalName\' of resource \'User\'.');
     }
     const skip = url.searchParams.get('$skiptoken');
     let start = 0;
@@ -585,14 +610,36 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       }
       start = upperBound(order, state.a);
     }
-    const pageKeys = order.slice(start, start + top);
+    // A filtered page scans the ordered ids from the cursor until the page (and one more match) is found.
+    const pageKeys: string[] = [];
+    let more = false;
+    if (!filter) {
+      pageKeys.push(...order.slice(start, start + top));
+      more = start + top < order.length;
+    } else {
+      for (let i = start; i < order.length; i++) {
+        if (evaluateUserFilter(filter, users.get(order[i]!)!.user) !== true) continue;
+        if (pageKeys.length === top) {
+          more = true;
+          break;
+        }
+        pageKeys.push(order[i]!);
+      }
+    }
     const body: Record<string, unknown> = {
       '@odata.context': `${baseUrl}/$metadata#users${url.searchParams.has('$select') ? `(${select.join(',')})` : ''}`,
     };
-    if (start + top < order.length) {
+    if (countRaw !== null && skip === null) {
+      let count = 0;
+      for (const k of order) if (!filter || evaluateUserFilter(filter, users.get(k)!.user) === true) count++;
+      body['@odata.count'] = count;
+    }
+    if (more) {
       const q: string[] = [];
       if (url.searchParams.has('$select')) q.push(`$select=${select.join(',')}`);
       q.push(`$top=${top}`);
+      if (filterRaw !== null) q.push(`$filter=${encodeURIComponent(filterRaw)}`);
+      if (countRaw !== null) q.push('$count=true');
       q.push(`$skiptoken=${encodeToken({ k: 'users', a: pageKeys[pageKeys.length - 1]! })}`);
       body['@odata.nextLink'] = `${baseUrl}/users?${q.join('&')}`;
     }
@@ -828,6 +875,9 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       faults.push({ remaining: count, ...(response.path ? { path: response.path } : {}), response });
     },
     requestLog,
+    get maxRequestsInFlight() {
+      return maxInFlight;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -835,6 +885,157 @@ export async function startGraphEmulator(options: GraphEmulatorOptions): Promise
       }),
   };
   return emulator;
+}
+
+// ---------------------------------------------------------------- $filter on GET /users
+
+/**
+ * The part of Graph's $filter on /users the reader uses: startswith(userPrincipalName,'…') and
+ * userPrincipalName eq '…' (default queries), not(…) and userPrincipalName eq null (advanced
+ * queries), joined with and/or and parentheses. Strings compare case-insensitively, as Graph's do;
+ * a null UPN makes startswith and eq unknown (OData's three-valued logic: not(unknown) is unknown,
+ * and only true selects), so `not(startswith(…))` alone never selects a user without a UPN.
+ */
+export type UserFilter =
+  | { op: 'startswith'; value: string }
+  | { op: 'eq'; value: string | null }
+  | { op: 'not'; arg: UserFilter }
+  | { op: 'and' | 'or'; args: UserFilter[] };
+
+export function parseUserFilter(raw: string): UserFilter {
+  const unsupported = () => new GraphHttpError(400, 'Request_UnsupportedQuery', 'Unsupported or invalid query filter clause specified for property of resource \'User\'.');
+  const tokens: string[] = [];
+  const re = /\s*('(?:[^']|'')*'|\(|\)|,|[A-Za-z_][A-Za-z0-9_]*)/y;
+  let at = 0;
+  while (at < raw.length) {
+    if (/^\s*$/.test(raw.slice(at))) break;
+    re.lastIndex = at;
+    const m = re.exec(raw);
+    if (!m) throw unsupported();
+    tokens.push(m[1]!);
+    at = re.lastIndex;
+  }
+  let i = 0;
+  const peek = () => tokens[i]?.toLowerCase();
+  const expect = (t: string) => {
+    if (peek() !== t) throw unsupported();
+    i++;
+  };
+  const literal = (): string => {
+    const t = tokens[i++];
+    if (!t || !t.startsWith("'")) throw unsupported();
+    return t.slice(1, -1).replace(/''/g, "'");
+  };
+  const or = (): UserFilter => {
+    const args = [and()];
+    while (peek() === 'or') {
+      i++;
+      args.push(and());
+    }
+    return args.length === 1 ? args[0]! : { op: 'or', args };
+  };
+  const and = (): UserFilter => {
+    const args = [unary()];
+    while (peek() === 'and') {
+      i++;
+      args.push(unary());
+    }
+    return args.length === 1 ? args[0]! : { op: 'and', args };
+  };
+  const unary = (): UserFilter => {
+    const t = peek();
+    if (t === 'not') {
+      i++;
+      expect('(');
+      const arg = or();
+      expect(')');
+      return { op: 'not', arg };
+    }
+    if (t === '(') {
+      i++;
+      const inner = or();
+      expect(')');
+      return inner;
+    }
+    if (t === 'startswith') {
+      i++;
+      expect('(');
+      expect('userprincipalname');
+      expect(',');
+      const value = literal();
+      expect(')');
+      return { op: 'startswith', value };
+    }
+    if (t === 'userprincipalname') {
+      i++;
+      expect('eq');
+      if (peek() === 'null') {
+        i++;
+        return { op: 'eq', value: null };
+      }
+      return { op: 'eq', value: literal() };
+    }
+    throw unsupported();
+  };
+  const filter = or();
+  if (i !== tokens.length) throw unsupported();
+  return filter;
+}
+
+/** Graph runs not(…) and eq null only as advanced queries (ConsistencyLevel: eventual, $count=true). */
+export function needsAdvancedQuery(f: UserFilter): boolean {
+  if (f.op === 'not') return true;
+  if (f.op === 'eq') return f.value === null;
+  if (f.op === 'and' || f.op === 'or') return f.args.some(needsAdvancedQuery);
+  return false;
+}
+
+/** true, false, or null (unknown), by OData's three-valued logic. */
+export function evaluateUserFilter(f: UserFilter, user: GraphUser): boolean | null {
+  return evaluate(f, user.userPrincipalName === null ? null : user.userPrincipalName.toLowerCase());
+}
+
+/** `upn` lower-cased once per user; the literals are lower-cased as they are compared. */
+function evaluate(f: UserFilter, upn: string | null): boolean | null {
+  switch (f.op) {
+    case 'startswith':
+      return upn === null ? null : upn.startsWith(lower(f.value));
+    case 'eq':
+      if (f.value === null) return upn === null;
+      return upn === null ? null : upn === lower(f.value);
+    case 'not': {
+      const v = evaluate(f.arg, upn);
+      return v === null ? null : !v;
+    }
+    case 'and': {
+      let unknown = false;
+      for (const a of f.args) {
+        const v = evaluate(a, upn);
+        if (v === false) return false;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : true;
+    }
+    case 'or': {
+      let unknown = false;
+      for (const a of f.args) {
+        const v = evaluate(a, upn);
+        if (v === true) return true;
+        if (v === null) unknown = true;
+      }
+      return unknown ? null : false;
+    }
+  }
+}
+
+const LOWER = new Map<string, string>();
+function lower(s: string): string {
+  let l = LOWER.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    if (LOWER.size < 10_000) LOWER.set(s, l);
+  }
+  return l;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -969,8 +1170,9 @@ function filterIdsFrom(url: URL): string[] | null {
 function valueOf(user: GraphUser, p: UserProperty): unknown {
   const v = (user as unknown as Record<string, unknown>)[p];
   if (v === undefined || v === null) return COLLECTION_PROPERTIES.has(p) ? [] : null;
-  // Strings, numbers and booleans go out as they are; only arrays and objects are copied.
-  return typeof v === 'object' ? structuredClone(v) : v;
+  // Not copied: every answer is serialised (JSON.stringify) before anything can change the tenant,
+  // so a page costs what its users cost to write out (structuredClone per array was most of it).
+  return v;
 }
 
 /** GET /users and /users/{id}: every selected property, null (or []) when unset, as Graph sends. */

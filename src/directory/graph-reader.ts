@@ -1,54 +1,64 @@
 /**
- * Reads the Entra ID directory from Microsoft Graph.
+ * Reads the Entra ID directory from Microsoft Graph (DESIGN §2).
  *
- * - Tenant id: `GET {graphBaseUrl}/organization` (falls back to the token's `tid` when the app
- *   may not read the organization).
- * - Users: `GET /users?$select=…&$top=999`, following `@odata.nextLink` ourselves: the client's
- *   PageIterator refuses http links, and we only ever send the token to the configured base URL.
+ * - Tenant id: `GET {graphBaseUrl}/organization` (falls back to the token's `tid`), proved to be the
+ *   linked tenant (R3) before any user is read.
+ * - Users: `GET /users?$select=…&$top=999`. A tenant whose first page has a nextLink is read in
+ *   partitions (partitions.ts: `$filter=startswith(userPrincipalName,…)` ranges whose union is every
+ *   user), each along its own @odata.nextLink chain, `concurrency` requests in flight (default 8),
+ *   paced by one shared request budget; Retry-After is honoured per request, so a throttled
+ *   partition waits while the others go on at the (halved) shared pace. `concurrency: 1` is the plain
+ *   sequential read. A Graph that refuses the filters (400) is read in sequence.
+ * - Lean: each user is validated once (graph-user.ts), pages are not copied, and users stream to
+ *   `onUser` as their page arrives.
  * - Delta (B7): `GET /users/delta?$select=…`, then the stored `@odata.deltaLink`.
  *
- * Requests go through @microsoft/microsoft-graph-client with a custom middleware chain:
- *   ThrottlingRetryHandler -> RequestTimeoutHandler -> BaseUrlAuthenticationHandler -> HTTPMessageHandler (fetch)
- * The library's AuthenticationHandler only attaches tokens to Graph's own hosts (or https
- * `customHosts`), which would leave the http://127.0.0.1 emulator without a token; ours attaches it
- * to exactly the configured base URL's origin — https://graph.microsoft.com in production.
- *
- * Retries: 429, 503 and 504 (and network failures) are retried by `throttlingRetryStrategy`,
- * honouring Retry-After (delta-seconds or an HTTP date; also retry-after-ms / x-ms-retry-after-ms),
- * capped at maxRetryDelayInMs, with exponential backoff and jitter when the header is absent.
- *
- * Timeouts: every HTTP attempt has requestTimeoutInMs (default 30 s, the answer's body included)
- * and every read (read, readDelta, latestDeltaLink) readDeadlineInMs (default 10 minutes), joined
- * with the caller's AbortSignal; past either the read fails with AppError DIRECTORY_TIMEOUT (504).
- *
- * Every user is validated with zod and normalised into a DirectoryUser, its texts fitted to the
- * service's limits (domain/text.ts). Anything that is not the expected shape becomes AppError
- * DIRECTORY_UNAVAILABLE. No message or detail contains a token.
+ * The parts: retry-strategy.ts (when and how long to retry), graph-middleware.ts (the Graph client's
+ * middleware chain and the request budget), graph-requester.ts (GET with timeouts, deadline, links
+ * and errors), graph-user.ts (the user schema). Their public names are re-exported here.
  */
-import { z } from 'zod';
-import {
-  Client,
-  HTTPMessageHandler,
-  ResponseType,
-  type AuthenticationProvider,
-  type AuthenticationProviderOptions,
-  type Context,
-  type Middleware,
-  type MiddlewareOptions,
-} from '@microsoft/microsoft-graph-client';
-import { decodeJwt } from 'jose';
 import { AppError, isAppError } from '../domain/errors.ts';
 import { assertLinkedTenant } from '../domain/tenant.ts';
-import { fitDirectoryUser } from '../domain/text.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
-import type { TokenProvider } from './tokens.ts';
+import {
+  createGraphRequester,
+  DEFAULT_READ_DEADLINE_IN_MS,
+  isResyncCode,
+  nextLinkOf,
+  parsePage,
+  pathOnly,
+  positiveMs,
+  withReadDeadline,
+  type GraphClientOptions,
+  type Page,
+} from './graph-requester.ts';
+import { normaliseOrFail, presentFieldsOf, RemovedSchema, USER_SELECT } from './graph-user.ts';
+import { partitionFilter, partitionLink, ROOT_PARTITION, splitPartition, type Partition } from './partitions.ts';
+
+export { parseRetryAfter, throttlingRetryStrategy, RETRYABLE_STATUSES } from './retry-strategy.ts';
+export type { RetryDecision, RetryInput, RetryStrategy } from './retry-strategy.ts';
+export {
+  BaseUrlAuthenticationHandler,
+  RequestBudgetHandler,
+  RequestTimeoutHandler,
+  ThrottlingRetryHandler,
+  TokenProviderAuthenticationProvider,
+  requestBudget,
+} from './graph-middleware.ts';
+export type { RequestBudget, RequestBudgetOptions } from './graph-middleware.ts';
+export {
+  createGraphRequester,
+  DEFAULT_READ_DEADLINE_IN_MS,
+  DEFAULT_REQUEST_TIMEOUT_IN_MS,
+  DELTA_PAGE_SIZE,
+  withReadDeadline,
+} from './graph-requester.ts';
+export type { GetOptions, GraphClientOptions, GraphRequester } from './graph-requester.ts';
+export { GraphUserSchema, normaliseGraphUser, USER_SELECT } from './graph-user.ts';
 
 export const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
-/** The user properties the importer needs (R13–R15, R21). */
-/** The page size asked of /users/delta (`Prefer: odata.maxpagesize`). */
-export const DELTA_PAGE_SIZE = 999;
-
-export const USER_SELECT = 'id,userPrincipalName,displayName,mail,businessPhones,department,accountEnabled,userType,identities';
+/** Requests a partitioned full read keeps in flight by default. */
+export const DEFAULT_READ_CONCURRENCY = 8;
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -59,6 +69,11 @@ export interface ReadOptions {
    * one before any user is read, and refuses with TENANT_MISMATCH otherwise. Absent: any tenant.
    */
   expectedTenantId?: string;
+  /**
+   * Streaming: called once for every user of a full read, as its page arrives (validated and
+   * normalised once, never copied), before `read` resolves with the same users.
+   */
+  onUser?: (user: DirectoryUser) => void;
 }
 
 export interface DirectoryDelta {
@@ -90,655 +105,17 @@ export interface DirectoryReader {
   latestDeltaLink?(options?: ReadOptions): Promise<string>;
 }
 
-export interface GraphClientOptions {
-  /** e.g. https://graph.microsoft.com/v1.0 or http://127.0.0.1:PORT/v1.0 */
-  graphBaseUrl: string;
-  tokenProvider: TokenProvider;
-  /** Retries after the first attempt. Default 5. */
-  maxRetries?: number;
-  /** Cap on any single wait (Retry-After included). Default 60 000. */
-  maxRetryDelayInMs?: number;
-  /** Base of the exponential backoff when no Retry-After is given. Default 1 000. */
-  retryDelayInMs?: number;
-  /**
-   * Longest wait for one HTTP attempt, from sending the request to the last byte of the answer.
-   * Past it the request fails with DIRECTORY_TIMEOUT (not retried: a Graph that stopped answering
-   * is not asked again into the same hole). Default 30 000 (30 s).
-   */
-  requestTimeoutInMs?: number;
-  /**
-   * Longest a whole read (`read`, `readDelta`, `latestDeltaLink`: every page, retry and wait) may
-   * take; past it the read fails with DIRECTORY_TIMEOUT. Default 600 000 (10 minutes).
-   */
-  readDeadlineInMs?: number;
-}
-
-export const DEFAULT_REQUEST_TIMEOUT_IN_MS = 30_000;
-export const DEFAULT_READ_DEADLINE_IN_MS = 10 * 60_000;
-
 export interface GraphDirectoryReaderOptions extends GraphClientOptions {
   /** $top for /users, 1–999. Default 999. */
   pageSize?: number;
+  /** Requests a full read keeps in flight, 1–32 (1: the plain sequential read). Default 8. */
+  concurrency?: number;
+  /**
+   * The deepest level of partitions (the root's split is level 1; a partition of a lower level whose
+   * first page has a nextLink is split again, its first page's UPNs as the sample). Default 3.
+   */
+  maxSplitDepth?: number;
 }
-
-// ================================================================ retry strategy
-
-export interface RetryInput {
-  /** Retries already made (0 on the first failure). */
-  attempt: number;
-  /** HTTP status of the answer, absent when the request failed without one. */
-  status?: number;
-  headers?: { get(name: string): string | null };
-  /** The network error, when there was no answer. */
-  error?: unknown;
-}
-
-export type RetryDecision = { retry: false } | { retry: true; delayInMs: number; reason: 'retry-after' | 'backoff' };
-
-export interface RetryStrategy {
-  readonly name: string;
-  decide(input: RetryInput): RetryDecision;
-}
-
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 503, 504]);
-
-/**
- * The delay a Retry-After (or retry-after-ms / x-ms-retry-after-ms) header asks for, in ms;
- * undefined when absent or unreadable. A date in the past means 0.
- */
-export function parseRetryAfter(headers: { get(name: string): string | null } | undefined, now: number = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const v = headers.get(name)?.trim();
-    if (v && /^\d+(\.\d+)?$/.test(v)) return Math.ceil(Number(v));
-  }
-  const value = headers.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.ceil(Number(value) * 1000);
-  if (/^-\d/.test(value)) return 0;
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-/**
- * Like Azure's throttlingRetryStrategy + exponentialRetryStrategy: retry 429/503/504 and network
- * failures up to maxRetries times; wait what Retry-After says (capped at maxRetryDelayInMs), or
- * min(max, base·2^attempt) with jitter (between half and all of it) when it says nothing.
- */
-export function throttlingRetryStrategy(
-  options: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number; random?: () => number; now?: () => number } = {},
-): RetryStrategy {
-  const maxRetries = Math.max(0, options.maxRetries ?? 5);
-  const base = Math.max(0, options.retryDelayInMs ?? 1000);
-  const cap = Math.max(0, options.maxRetryDelayInMs ?? 60_000);
-  const random = options.random ?? Math.random;
-  const now = options.now ?? Date.now;
-  return {
-    name: 'throttlingRetryStrategy',
-    decide({ attempt, status, headers, error }) {
-      if (attempt >= maxRetries) return { retry: false };
-      if (status === undefined) {
-        if (error === undefined || !isTransientNetworkError(error)) return { retry: false };
-      } else if (!RETRYABLE_STATUSES.has(status)) {
-        return { retry: false };
-      }
-      const retryAfter = status === undefined ? undefined : parseRetryAfter(headers, now());
-      if (retryAfter !== undefined) return { retry: true, delayInMs: Math.min(retryAfter, cap), reason: 'retry-after' };
-      const exponential = Math.min(cap, base * 2 ** attempt);
-      const jittered = Math.round(exponential / 2 + random() * (exponential / 2));
-      return { retry: true, delayInMs: Math.min(jittered, cap), reason: 'backoff' };
-    },
-  };
-}
-
-function isTransientNetworkError(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (e.name === 'AbortError' || isAppError(e)) return false;
-  // undici: TypeError('fetch failed') with a cause such as ECONNRESET / ECONNREFUSED / UND_ERR_SOCKET.
-  return e instanceof TypeError || /ECONN|EPIPE|ETIMEDOUT|EAI_AGAIN|socket/i.test(`${e.message} ${String((e as { code?: unknown }).code ?? '')}`);
-}
-
-// ================================================================ middleware
-
-/** Per-request state the middlewares share with the caller (errors thrown inside the client get rewrapped). */
-class GraphRequestState implements MiddlewareOptions {
-  error: unknown = undefined;
-  retries = 0;
-  /** The signal of the attempt in flight (the caller's and the attempt's timeout); it also bounds reading the body. */
-  attemptSignal: AbortSignal | undefined;
-  private readonly timers: ReturnType<typeof setTimeout>[] = [];
-  constructor(
-    readonly signal: AbortSignal | undefined,
-    readonly requestTimeoutInMs: number,
-  ) {
-    this.attemptSignal = signal;
-  }
-  /** A fresh per-attempt timeout; its abort reason is the DIRECTORY_TIMEOUT error itself. */
-  startAttempt(where: string): AbortSignal {
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new AppError('DIRECTORY_TIMEOUT', `Microsoft Graph did not answer within ${this.requestTimeoutInMs} ms (${where})`, {
-            path: where,
-            timeoutInMs: this.requestTimeoutInMs,
-            retries: this.retries,
-          }),
-        ),
-      this.requestTimeoutInMs,
-    );
-    timer.unref?.();
-    this.timers.push(timer);
-    this.attemptSignal = this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal;
-    return this.attemptSignal;
-  }
-  /** Why the request stopped, when a signal stopped it: the caller's reason, or DIRECTORY_TIMEOUT. */
-  abortReason(): unknown {
-    if (this.signal?.aborted) return this.signal.reason;
-    if (this.attemptSignal?.aborted) return this.attemptSignal.reason;
-    return undefined;
-  }
-  done(): void {
-    for (const t of this.timers.splice(0)) clearTimeout(t);
-  }
-}
-
-function stateOf(context: Context): GraphRequestState | undefined {
-  return context.middlewareControl?.getMiddlewareOptions(GraphRequestState) as GraphRequestState | undefined;
-}
-
-function requestUrl(context: Context): string {
-  return typeof context.request === 'string' ? context.request : context.request.url;
-}
-
-/** The AuthenticationProvider the Graph client's chain uses: it asks the TokenProvider. */
-export class TokenProviderAuthenticationProvider implements AuthenticationProvider {
-  constructor(private readonly tokenProvider: TokenProvider) {}
-  getAccessToken(_options?: AuthenticationProviderOptions, signal?: AbortSignal): Promise<string> {
-    return this.tokenProvider.getToken(signal ? { signal } : {});
-  }
-}
-
-/** Attaches `Authorization: Bearer` to requests for the configured base URL's origin, and only those. */
-export class BaseUrlAuthenticationHandler implements Middleware {
-  private next: Middleware | undefined;
-  constructor(
-    private readonly authProvider: TokenProviderAuthenticationProvider,
-    private readonly origin: string,
-  ) {}
-  setNext(next: Middleware): void {
-    this.next = next;
-  }
-  async execute(context: Context): Promise<void> {
-    const state = stateOf(context);
-    const options = (context.options ??= {});
-    const headers = toPlainHeaders(options.headers);
-    delete headers.Authorization;
-    delete headers.authorization;
-    if (new URL(requestUrl(context)).origin === this.origin) {
-      try {
-        headers.Authorization = `Bearer ${await this.authProvider.getAccessToken(undefined, state?.signal)}`;
-      } catch (e) {
-        if (state) state.error = e;
-        throw e;
-      }
-    }
-    options.headers = headers;
-    await this.next!.execute(context);
-  }
-}
-
-/** Retries per a RetryStrategy, sleeping between attempts (abortable). */
-export class ThrottlingRetryHandler implements Middleware {
-  private next: Middleware | undefined;
-  constructor(
-    private readonly strategy: RetryStrategy,
-    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
-  ) {}
-  setNext(next: Middleware): void {
-    this.next = next;
-  }
-  async execute(context: Context): Promise<void> {
-    const state = stateOf(context);
-    for (let attempt = 0; ; attempt++) {
-      let error: unknown;
-      context.response = undefined;
-      try {
-        await this.next!.execute(context);
-      } catch (e) {
-        if (state?.error !== undefined || state?.signal?.aborted) throw e;
-        error = e;
-      }
-      const response = context.response as Response | undefined;
-      const decision = this.strategy.decide(
-        response ? { attempt, status: response.status, headers: response.headers } : { attempt, error },
-      );
-      if (!decision.retry) {
-        if (error !== undefined) {
-          if (state) state.error = error;
-          throw error;
-        }
-        return;
-      }
-      if (response) await response.body?.cancel().catch(() => {});
-      if (state) state.retries++;
-      await this.sleep(decision.delayInMs, state?.signal);
-    }
-  }
-}
-
-/**
- * Gives every HTTP attempt its own timeout (requestTimeoutInMs) joined with the caller's signal.
- * A timed-out attempt ends the request with DIRECTORY_TIMEOUT; the retry handler does not retry it.
- */
-export class RequestTimeoutHandler implements Middleware {
-  private next: Middleware | undefined;
-  setNext(next: Middleware): void {
-    this.next = next;
-  }
-  async execute(context: Context): Promise<void> {
-    const state = stateOf(context);
-    if (!state) return this.next!.execute(context);
-    const signal = state.startAttempt(new URL(requestUrl(context)).pathname);
-    context.options = { ...(context.options ?? {}), signal };
-    try {
-      await this.next!.execute(context);
-    } catch (e) {
-      const reason = state.abortReason();
-      if (reason !== undefined) {
-        state.error = reason;
-        throw reason;
-      }
-      throw e;
-    }
-  }
-}
-
-function toPlainHeaders(h: unknown): Record<string, string> {
-  if (!h) return {};
-  if (h instanceof Headers) {
-    const out: Record<string, string> = {};
-    h.forEach((v, k) => (out[k] = v));
-    return out;
-  }
-  if (Array.isArray(h)) return Object.fromEntries(h as [string, string][]);
-  return { ...(h as Record<string, string>) };
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-// ================================================================ requester
-
-export interface GraphRequester {
-  readonly graphBaseUrl: string;
-  /** GET a path under the base URL (`/users?…`) or an absolute link under it (nextLink / deltaLink); parsed JSON. */
-  getJson(pathOrLink: string, options?: { signal?: AbortSignal }): Promise<unknown>;
-  /** Follows @odata.nextLink from `path` and returns every `value` item. */
-  getAllValues(path: string, options?: ReadOptions & { onPage?: (items: unknown[]) => void }): Promise<unknown[]>;
-  /** The tenant id: /organization, else the access token's `tid`. */
-  getTenantId(options?: { signal?: AbortSignal }): Promise<string>;
-}
-
-const PageSchema = z
-  .object({
-    value: z.array(z.unknown()),
-    '@odata.nextLink': z.string().min(1).optional(),
-    '@odata.deltaLink': z.string().min(1).optional(),
-  })
-  .passthrough();
-
-const OrganizationSchema = z.object({ value: z.array(z.object({ id: z.string().min(1) }).passthrough()) }).passthrough();
-
-export function createGraphRequester(options: GraphClientOptions): GraphRequester {
-  const graphBaseUrl = normaliseBaseUrl(options.graphBaseUrl);
-  const base = new URL(graphBaseUrl);
-  const pathParts = base.pathname.split('/').filter(Boolean);
-  const version = pathParts.pop() ?? '';
-  const clientBase = `${base.origin}${pathParts.length ? `/${pathParts.join('/')}` : ''}`;
-  const strategy = throttlingRetryStrategy({
-    ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
-    ...(options.maxRetryDelayInMs !== undefined ? { maxRetryDelayInMs: options.maxRetryDelayInMs } : {}),
-    ...(options.retryDelayInMs !== undefined ? { retryDelayInMs: options.retryDelayInMs } : {}),
-  });
-  const requestTimeoutInMs = positiveMs(options.requestTimeoutInMs, DEFAULT_REQUEST_TIMEOUT_IN_MS, 'requestTimeoutInMs');
-  const client = Client.initWithMiddleware({
-    baseUrl: clientBase,
-    defaultVersion: version,
-    middleware: [
-      new ThrottlingRetryHandler(strategy),
-      new RequestTimeoutHandler(),
-      new BaseUrlAuthenticationHandler(new TokenProviderAuthenticationProvider(options.tokenProvider), base.origin),
-      new HTTPMessageHandler(),
-    ],
-  });
-
-  /** `/users?…` stays; an absolute link must live under the base URL (the token never leaves it). */
-  function relativePath(pathOrLink: string): string {
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(pathOrLink)) return pathOrLink.startsWith('/') ? pathOrLink : `/${pathOrLink}`;
-    let link: URL;
-    try {
-      link = new URL(pathOrLink);
-    } catch {
-      throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned a paging link that is not a URL');
-    }
-    const prefix = base.pathname.replace(/\/+$/, '');
-    if (link.origin !== base.origin || !(link.pathname === prefix || link.pathname.startsWith(`${prefix}/`))) {
-      throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned a paging link outside the configured Graph base URL; it was not followed', {
-        linkOrigin: link.origin,
-      });
-    }
-    return `${link.pathname.slice(prefix.length) || '/'}${link.search}`;
-  }
-
-  async function getJson(pathOrLink: string, opts: { signal?: AbortSignal } = {}): Promise<unknown> {
-    const path = relativePath(pathOrLink);
-    const where = path.split('?')[0];
-    const state = new GraphRequestState(opts.signal, requestTimeoutInMs);
-    try {
-      return await getJsonOnce(path, where, state, opts);
-    } finally {
-      state.done();
-    }
-  }
-
-  async function getJsonOnce(path: string, where: string | undefined, state: GraphRequestState, opts: { signal?: AbortSignal }): Promise<unknown> {
-    let response: Response;
-    try {
-      let request = client.api(path).responseType(ResponseType.RAW).middlewareOptions([state]);
-      // Delta rounds take no $top: Graph's page size there is asked for with a preference.
-      if (where?.endsWith('/users/delta')) request = request.header('Prefer', `odata.maxpagesize=${DELTA_PAGE_SIZE}`);
-      if (opts.signal) request = request.options({ signal: opts.signal });
-      response = (await request.get()) as Response;
-    } catch (e) {
-      const aborted = state.abortReason();
-      if (aborted !== undefined) throw aborted;
-      const cause = state.error ?? e;
-      if (isAppError(cause)) throw cause;
-      throw new AppError('DIRECTORY_UNAVAILABLE', `Could not reach Microsoft Graph (${where})`, { path: where, retries: state.retries });
-    }
-    // The attempt's timeout still runs while the body arrives: a body that never ends times out too.
-    const text = await response.text().catch(() => {
-      const aborted = state.abortReason();
-      if (aborted !== undefined) throw aborted;
-      throw new AppError('DIRECTORY_UNAVAILABLE', `Microsoft Graph's answer was cut off (${where})`, { path: where });
-    });
-    if (!response.ok) throw statusError(response, text, where, state.retries);
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new AppError('DIRECTORY_UNAVAILABLE', `Microsoft Graph returned a page that is not JSON (${where})`, { path: where, status: response.status });
-    }
-  }
-
-  async function getAllValues(path: string, opts: ReadOptions & { onPage?: (items: unknown[]) => void } = {}): Promise<unknown[]> {
-    const out: unknown[] = [];
-    const seen = new Set<string>();
-    let link: string | undefined = path;
-    while (link) {
-      const page = parsePage(await getJson(link, opts), link);
-      out.push(...page.value);
-      opts.onPage?.(page.value);
-      link = nextLinkOf(page, seen);
-    }
-    return out;
-  }
-
-  async function getTenantId(opts: { signal?: AbortSignal } = {}): Promise<string> {
-    try {
-      const parsed = OrganizationSchema.safeParse(await getJson('/organization', opts));
-      if (!parsed.success) {
-        throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned an organization that is not the expected shape', { path: '/organization' });
-      }
-      const id = parsed.data.value[0]?.id;
-      if (id) return id;
-    } catch (e) {
-      // App registrations with User.Read.All only may not read /organization: use the token's tid.
-      if (!(isAppError(e) && e.code === 'CONSENT_REQUIRED')) throw e;
-    }
-    const tid = tenantIdFromToken(await options.tokenProvider.getToken(opts.signal ? { signal: opts.signal } : {}));
-    if (!tid) throw new AppError('DIRECTORY_UNAVAILABLE', 'Could not learn the tenant id (neither /organization nor the token tells it)');
-    return tid;
-  }
-
-  return { graphBaseUrl, getJson, getAllValues, getTenantId };
-}
-
-function positiveMs(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds`);
-  return value;
-}
-
-/**
- * The caller's signal joined with a deadline for a whole read; the deadline's abort reason is the
- * DIRECTORY_TIMEOUT error, so whatever stops on the signal rejects with it.
- */
-export function withReadDeadline(signal: AbortSignal | undefined, deadlineInMs: number, what: string): { signal: AbortSignal; done(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () =>
-      controller.abort(
-        new AppError('DIRECTORY_TIMEOUT', `Reading the directory from Microsoft Graph took longer than ${deadlineInMs} ms (${what})`, {
-          deadlineInMs,
-        }),
-      ),
-    deadlineInMs,
-  );
-  timer.unref?.();
-  return {
-    signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-    done: () => clearTimeout(timer),
-  };
-}
-
-function statusError(response: Response, text: string, where: string | undefined, retries: number): AppError {
-  let graphCode: string | null = null;
-  let graphMessage: string | null = null;
-  try {
-    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof body.error?.code === 'string') graphCode = body.error.code;
-    if (typeof body.error?.message === 'string') graphMessage = body.error.message.slice(0, 300);
-  } catch {
-    /* not JSON */
-  }
-  const status = response.status;
-  const details: Record<string, unknown> = { status, graphCode, path: where, retries };
-  const said = graphCode ? ` ${graphCode}${graphMessage ? `: ${graphMessage}` : ''}` : '';
-  if (status === 429) {
-    const retryAfterMs = parseRetryAfter(response.headers);
-    return new AppError('DIRECTORY_THROTTLED', `Microsoft Graph is throttling requests; try again later (429 after ${retries} retries)`, {
-      ...details,
-      ...(retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) } : {}),
-    });
-  }
-  if (status === 401) {
-    return new AppError('TOKEN_UNAVAILABLE', `Microsoft Graph rejected the access token (401${said})`, details);
-  }
-  if (status === 403) {
-    return new AppError(
-      'CONSENT_REQUIRED',
-      `Microsoft Graph refused (403${said}). The app needs User.Read.All (or Directory.Read.All) with admin consent.`,
-      details,
-    );
-  }
-  return new AppError('DIRECTORY_UNAVAILABLE', `Microsoft Graph answered ${status}${said} (${where ?? ''}${retries ? `, after ${retries} retries` : ''})`, details);
-}
-
-type Page = z.infer<typeof PageSchema>;
-
-function parsePage(body: unknown, link: string): Page {
-  const parsed = PageSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned a page that is not the expected shape', {
-      path: pathOnly(link),
-      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(page)'}: ${i.message}`),
-    });
-  }
-  return parsed.data;
-}
-
-/** Graph's error codes for a delta token it no longer knows: the client must start a full round. */
-function isResyncCode(code: unknown): boolean {
-  return typeof code === 'string' && /^(syncStateNotFound|syncStateInvalid|resyncRequired)$/i.test(code);
-}
-
-function nextLinkOf(page: Page, seen: Set<string>): string | undefined {
-  const next = page['@odata.nextLink'];
-  if (!next) return undefined;
-  if (seen.has(next)) throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned the same page link twice; paging stopped');
-  seen.add(next);
-  return next;
-}
-
-function pathOnly(link: string): string {
-  try {
-    return new URL(link, 'http://x').pathname;
-  } catch {
-    return '';
-  }
-}
-
-function normaliseBaseUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new AppError('DIRECTORY_UNAVAILABLE', 'GRAPH_BASE_URL is not a valid URL');
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new AppError('DIRECTORY_UNAVAILABLE', 'GRAPH_BASE_URL must be http(s)');
-  return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
-}
-
-function tenantIdFromToken(token: string): string | null {
-  try {
-    const tid = decodeJwt(token).tid;
-    return typeof tid === 'string' && tid ? tid : null;
-  } catch {
-    return null;
-  }
-}
-
-// ================================================================ users
-
-const nullableString = z.string().nullish();
-/** An object id is a key: one that holds control characters cannot be cleaned, only refused (a shape error). */
-const objectId = z
-  .string()
-  .min(1)
-  .refine((v) => !/[\u0000-\u001f]/.test(v), { message: 'must not contain control characters' });
-
-export const GraphUserSchema = z
-  .object({
-    id: objectId,
-    userPrincipalName: nullableString,
-    displayName: nullableString,
-    mail: nullableString,
-    businessPhones: z.array(z.string().nullable()).nullish(),
-    department: nullableString,
-    accountEnabled: z.boolean().nullish(),
-    userType: nullableString,
-    identities: z
-      .array(
-        z
-          .object({
-            signInType: nullableString,
-            issuer: nullableString,
-            issuerAssignedId: nullableString,
-          })
-          .passthrough(),
-      )
-      .nullish(),
-  })
-  .passthrough();
-
-const RemovedSchema = z
-  .object({
-    id: objectId,
-    '@removed': z.object({ reason: z.string().optional() }).passthrough(),
-  })
-  .passthrough();
-
-function blankToNull(s: string | null | undefined): string | null {
-  const t = s?.trim();
-  return t ? t : null;
-}
-
-/**
- * Graph user -> DirectoryUser. Blank strings become null, businessPhones defaults to [], identities
- * become the list of their issuers; values are fitted to the service's limits (`adjusted` says which). `accountEnabled` absent counts as enabled (Graph always returns it
- * when selected). Throws a ZodError when the object is not a user.
- */
-export function normaliseGraphUser(raw: unknown): DirectoryUser {
-  const u = GraphUserSchema.parse(raw);
-  const issuers: string[] = [];
-  for (const identity of u.identities ?? []) {
-    const issuer = blankToNull(identity.issuer);
-    if (issuer && !issuers.includes(issuer)) issuers.push(issuer);
-  }
-  // Entra may hold what the service cannot keep (U+0000, 10,000-character names): cleaned
-  // and cut here, before any of it is stored, and named in the plan's warnings (defects 2, 9).
-  const { user, adjusted } = fitDirectoryUser({
-    id: u.id,
-    userPrincipalName: blankToNull(u.userPrincipalName),
-    displayName: blankToNull(u.displayName),
-    mail: blankToNull(u.mail),
-    businessPhones: (u.businessPhones ?? []).map((p) => blankToNull(p)).filter((p): p is string => p !== null),
-    department: blankToNull(u.department),
-    accountEnabled: u.accountEnabled ?? true,
-    userType: blankToNull(u.userType),
-    identityIssuers: issuers,
-  });
-  return adjusted.length > 0 ? { ...user, adjusted } : user;
-}
-
-/** Graph property -> the DirectoryUser field it feeds. */
-const FIELD_OF: Record<string, keyof DirectoryUser> = {
-  id: 'id',
-  userPrincipalName: 'userPrincipalName',
-  displayName: 'displayName',
-  mail: 'mail',
-  businessPhones: 'businessPhones',
-  department: 'department',
-  accountEnabled: 'accountEnabled',
-  userType: 'userType',
-  identities: 'identityIssuers',
-};
-
-function presentFieldsOf(raw: unknown): (keyof DirectoryUser)[] {
-  if (!raw || typeof raw !== 'object') return [];
-  return Object.keys(raw)
-    .map((k) => FIELD_OF[k])
-    .filter((f): f is keyof DirectoryUser => f !== undefined);
-}
-
-function normaliseOrFail(raw: unknown, index: number, link: string): DirectoryUser {
-  const parsed = GraphUserSchema.safeParse(raw);
-  if (!parsed.success) {
-    // Paths only: values could be personal data.
-    throw new AppError('DIRECTORY_UNAVAILABLE', 'Microsoft Graph returned a user that is not the expected shape', {
-      path: pathOnly(link),
-      index,
-      issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(user)'}: ${i.message}`),
-    });
-  }
-  return normaliseGraphUser(parsed.data);
-}
-
-// ================================================================ reader
 
 export function createGraphDirectoryReader(
   options: GraphDirectoryReaderOptions,
@@ -749,6 +126,9 @@ export function createGraphDirectoryReader(
 } {
   const pageSize = options.pageSize ?? 999;
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 999) throw new RangeError('pageSize must be an integer from 1 to 999');
+  const concurrency = options.concurrency ?? DEFAULT_READ_CONCURRENCY;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new RangeError('concurrency must be an integer from 1 to 32');
+  const maxSplitDepth = options.maxSplitDepth ?? 3;
   const graph = createGraphRequester(options);
   const readDeadlineInMs = positiveMs(options.readDeadlineInMs, DEFAULT_READ_DEADLINE_IN_MS, 'readDeadlineInMs');
 
@@ -779,20 +159,104 @@ export function createGraphDirectoryReader(
 
   async function readAll(opts: ReadOptions): Promise<DirectorySnapshot> {
     const tenantId = await provenTenantId(opts);
-    const users = new Map<string, DirectoryUser>();
-    const seen = new Set<string>();
-    let link: string | undefined = `/users?$select=${USER_SELECT}&$top=${pageSize}`;
-    while (link) {
-      const page = parsePage(await graph.getJson(link, opts), link);
-      page.value.forEach((raw, index) => {
-        const user = normaliseOrFail(raw, index, link!);
-        const k = user.id.toLowerCase();
-        if (!users.has(k)) users.set(k, user);
-      });
-      opts.onProgress?.(users.size);
-      link = nextLinkOf(page, seen);
+    const sink = userSink(opts);
+    const first = `/users?$select=${USER_SELECT}&$top=${pageSize}`;
+    // The first page is read alone: a tenant that fits in it (most) costs one request, as before.
+    const page = parsePage(await graph.getJson(first, opts), first);
+    sink.addPage(page, first);
+    const next = page['@odata.nextLink'];
+    if (next) graph.checkLink(next);
+    if (next && concurrency > 1) {
+      const split = splitPartition(ROOT_PARTITION, upnsOf(page));
+      if (split) {
+        try {
+          await readPartitions([...split.children, split.rest], sink, opts);
+          return { tenantId, users: sink.users };
+        } catch (e) {
+          // A Graph that refuses the partition filters (400 Request_UnsupportedQuery): read in sequence.
+          if (!(isAppError(e) && e.details.status === 400 && e.details.partitioned === true)) throw e;
+        }
+      }
     }
-    return { tenantId, users: [...users.values()] };
+    const seen = new Set<string>();
+    let link = next ? nextLinkOf(page, seen) : undefined;
+    let pending = link ? prefetch(graph.getJson(link, opts)) : undefined;
+    while (link && pending) {
+      const p = parsePage(await pending, link);
+      const current = link;
+      link = nextLinkOf(p, seen);
+      // The next page is asked for before this one is validated: the work overlaps the round trip.
+      pending = link ? prefetch(graph.getJson(link, opts)) : undefined;
+      sink.addPage(p, current);
+    }
+    return { tenantId, users: sink.users };
+  }
+
+  /**
+   * Reads partitions, each along its own nextLink chain, at most `concurrency` requests in flight;
+   * a partition whose first page has a nextLink is split while fewer chains than `concurrency` run
+   * (up to maxSplitDepth). The first failure stops every chain and is the read's error.
+   */
+  async function readPartitions(initial: Partition[], sink: UserSink, opts: ReadOptions): Promise<void> {
+    const stop = new AbortController();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+    const slots = semaphore(concurrency);
+    let running = 0;
+    const chains: Promise<void>[] = [];
+    let failure: { error: unknown } | undefined;
+    const fail = (e: unknown) => {
+      if (!failure) {
+        failure = { error: e };
+        stop.abort(e);
+      }
+    };
+    const start = (p: Partition, depth: number) => {
+      running++;
+      chains.push(
+        chain(p, depth)
+          .catch(fail)
+          .finally(() => running--),
+      );
+    };
+    async function chain(p: Partition, depth: number): Promise<void> {
+      const seen = new Set<string>();
+      const eventual = partitionFilter(p).advanced;
+      const ask = (link: string) =>
+        prefetch(
+          slots.run(() => graph.getJson(link, { signal, eventual })).catch((e: unknown) => {
+            // Marks a refusal of the partition filters, so that the read falls back to the sequence.
+            if (isAppError(e) && e.details.status === 400) e.details.partitioned = true;
+            throw e;
+          }),
+        );
+      let link: string | undefined = partitionLink(p, USER_SELECT, pageSize);
+      let pending: Promise<unknown> | undefined = ask(link);
+      let firstPage = true;
+      while (link && pending && !failure) {
+        const page = parsePage(await pending, link);
+        const current = link;
+        link = nextLinkOf(page, seen);
+        if (firstPage && link && depth < maxSplitDepth && running < concurrency) {
+          const split = splitPartition(p, upnsOf(page));
+          if (split) {
+            sink.addPage(page, current);
+            for (const c of [...split.children, split.rest]) start(c, depth + 1);
+            return;
+          }
+        }
+        firstPage = false;
+        // The next page is asked for before this one is validated: the work overlaps the round trip.
+        pending = link ? ask(link) : undefined;
+        sink.addPage(page, current);
+      }
+    }
+    for (const p of initial) start(p, 1);
+    // Chains start chains: wait until none is left.
+    for (let i = 0; i < chains.length; i++) await chains[i];
+    if (failure) {
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      throw failure.error;
+    }
   }
 
   async function readDelta(deltaLink: string | null, opts: ReadOptions = {}): Promise<DirectoryDelta> {
@@ -825,8 +289,9 @@ export function createGraphDirectoryReader(
       }
       const page = parsePage(body, link);
       page.value.forEach((raw, index) => {
-        const removed = RemovedSchema.safeParse(raw);
-        if (removed.success) {
+        // Only an item that says "@removed" is checked as a removal: a user is validated once.
+        const removed = raw !== null && typeof raw === 'object' && '@removed' in raw ? RemovedSchema.safeParse(raw) : undefined;
+        if (removed?.success) {
           changes.set(removed.data.id.toLowerCase(), { removedId: removed.data.id });
         } else {
           const user = normaliseOrFail(raw, index, link!);
@@ -874,4 +339,63 @@ export function createGraphDirectoryReader(
   }
 
   return { read, readDelta, latestDeltaLink, tenantId: provenTenantId };
+}
+
+
+interface UserSink {
+  readonly users: DirectoryUser[];
+  addPage(page: Page, link: string): void;
+}
+
+/** Collects users once per object id, validating each once, streaming each to `onUser`. */
+function userSink(opts: ReadOptions): UserSink {
+  const users: DirectoryUser[] = [];
+  const ids = new Set<string>();
+  return {
+    users,
+    addPage(page, link) {
+      const items = page.value;
+      for (let i = 0; i < items.length; i++) {
+        const user = normaliseOrFail(items[i], i, link);
+        const k = user.id.toLowerCase();
+        if (ids.has(k)) continue;
+        ids.add(k);
+        users.push(user);
+        opts.onUser?.(user);
+      }
+      opts.onProgress?.(users.length);
+    },
+  };
+}
+
+/** A promise that may be left unawaited when the read fails first: its rejection is not reported as unhandled. */
+function prefetch<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
+function upnsOf(page: Page): (string | null)[] {
+  return page.value.map((u) => {
+    const upn = u && typeof u === 'object' ? (u as { userPrincipalName?: unknown }).userPrincipalName : null;
+    return typeof upn === 'string' ? upn : null;
+  });
+}
+
+/** At most `n` tasks at once, started in arrival order. */
+function semaphore(n: number): { run<T>(task: () => Promise<T>): Promise<T> } {
+  let free = n;
+  const waiting: (() => void)[] = [];
+  return {
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (free > 0) free--;
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        const next = waiting.shift();
+        if (next) next();
+        else free++;
+      }
+    },
+  };
 }

@@ -426,4 +426,68 @@ describe('Graph emulator', function () {
       await e.close();
     }
   });
+
+  describe('$filter on GET /users (the parallel reader\'s partitions)', () => {
+    let f: GraphEmulator;
+    const upns = ['alice@contoso.com', 'Alan@contoso.com', 'bob@contoso.com', "o'brien@contoso.com", 'Émile@contoso.com', '山田@contoso.com', null];
+    before(async () => {
+      f = await startGraphEmulator({
+        tenant: { tenantId: TENANT, displayName: 'F', users: upns.map((u, i) => ({ id: id(i + 1), userPrincipalName: u })), directoryRoles: {} },
+      });
+    });
+    after(() => f.close());
+    const list = async (filter: string, opts: { advanced?: boolean; top?: number } = {}) => {
+      const q = `$select=userPrincipalName&$top=${opts.top ?? 999}&$filter=${encodeURIComponent(filter)}${opts.advanced ? '&$count=true' : ''}`;
+      const res = await fetch(`${f.baseUrl}/users?${q}`, {
+        headers: { authorization: 'Bearer t', ...(opts.advanced ? { consistencylevel: 'eventual' } : {}) },
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const upnsOf = (body: Record<string, any>) => body.value.map((u: { userPrincipalName: string | null }) => u.userPrincipalName).sort();
+
+    it("startswith(userPrincipalName,'…') ignores case, takes quotes doubled and Unicode; a default query", async () => {
+      assert.deepEqual(upnsOf((await list("startswith(userPrincipalName,'al')")).body), ['Alan@contoso.com', 'alice@contoso.com']);
+      assert.deepEqual(upnsOf((await list("startswith(userPrincipalName,'O''B')")).body), ["o'brien@contoso.com"]);
+      assert.deepEqual(upnsOf((await list("startswith(userPrincipalName,'é')")).body), ['Émile@contoso.com']);
+      assert.deepEqual(upnsOf((await list("startswith(userPrincipalName,'山')")).body), ['山田@contoso.com']);
+      assert.deepEqual(upnsOf((await list("userPrincipalName eq 'BOB@contoso.com'")).body), ['bob@contoso.com']);
+    });
+
+    it('not(…) and eq null are advanced queries: 400 without ConsistencyLevel: eventual and $count=true, which add @odata.count', async () => {
+      const filter = "not(startswith(userPrincipalName,'a') or startswith(userPrincipalName,'b'))";
+      assert.equal((await list(filter)).status, 400);
+      assert.equal((await list('userPrincipalName eq null')).status, 400);
+      const r = await list(filter, { advanced: true });
+      assert.equal(r.status, 200);
+      // A user without a UPN is unknown to not(startswith(…)) (three-valued logic): only eq null selects it.
+      assert.deepEqual(upnsOf(r.body), ["o'brien@contoso.com", '山田@contoso.com', 'Émile@contoso.com'].sort());
+      assert.equal(r.body['@odata.count'], 3);
+      const rest = await list(`(${filter}) or userPrincipalName eq null`, { advanced: true });
+      assert.equal(rest.body.value.length, 4);
+      assert.equal(rest.body['@odata.count'], 4);
+      const count = await fetch(`${f.baseUrl}/users?$count=true`, { headers: { authorization: 'Bearer t' } });
+      assert.equal(count.status, 400, '$count without ConsistencyLevel');
+    });
+
+    it('pages a filtered list along its own nextLink (the filter kept), each user once', async () => {
+      let r = await list("not(startswith(userPrincipalName,'zz'))", { advanced: true, top: 2 });
+      const seen: string[] = r.body.value.map((u: { id: string }) => u.id);
+      while (r.body['@odata.nextLink']) {
+        const res = await fetch(r.body['@odata.nextLink'], { headers: { authorization: 'Bearer t', consistencylevel: 'eventual' } });
+        r = { status: res.status, body: (await res.json()) as Record<string, any> };
+        assert.equal(r.status, 200);
+        seen.push(...r.body.value.map((u: { id: string }) => u.id));
+      }
+      assert.equal(seen.length, 6, 'every user with a UPN, once');
+      assert.equal(new Set(seen).size, 6);
+    });
+
+    it('anything else in $filter on /users is 400 Request_UnsupportedQuery', async () => {
+      for (const bad of ["displayName eq 'A'", "startswith(mail,'a')", "startswith(userPrincipalName,'a'", "userPrincipalName ne 'a'", 'true']) {
+        const r = await list(bad, { advanced: true });
+        assert.equal(r.status, 400, bad);
+        assert.equal(r.body.error.code, 'Request_UnsupportedQuery', bad);
+      }
+    });
+  });
 });

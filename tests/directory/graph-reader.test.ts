@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startGraphEmulator, type GraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
-import { createGraphDirectoryReader, normaliseGraphUser, USER_SELECT } from '../../src/directory/graph-reader.ts';
+import { createGraphDirectoryReader, GraphUserSchema, normaliseGraphUser, USER_SELECT } from '../../src/directory/graph-reader.ts';
+import { userShape } from '../../src/directory/graph-user.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import { AppError, isAppError } from '../../src/domain/errors.ts';
 
@@ -41,11 +42,11 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
   const reader = (o: Partial<Parameters<typeof createGraphDirectoryReader>[0]> = {}) =>
     createGraphDirectoryReader({ graphBaseUrl: emu.baseUrl, tokenProvider: staticTokenProvider(TOKEN), retryDelayInMs: 5, maxRetryDelayInMs: 2000, ...o });
 
-  it('pages 2,500 users with pageSize 999: every user exactly once, three /users requests', async () => {
+  it('pages 2,500 users with pageSize 999 in sequence (concurrency 1): every user exactly once, three /users requests', async () => {
     const users = Array.from({ length: 2500 }, (_, i) => user(i + 1));
     emu = await startGraphEmulator({ tenant: tenant(users), acceptToken: (t) => t === TOKEN });
     const progress: number[] = [];
-    const snapshot = await reader().read({ onProgress: (n) => progress.push(n) });
+    const snapshot = await reader({ concurrency: 1 }).read({ onProgress: (n) => progress.push(n) });
     assert.equal(snapshot.tenantId, TENANT);
     assert.equal(snapshot.users.length, 2500);
     assert.equal(new Set(snapshot.users.map((u) => u.id)).size, 2500);
@@ -56,6 +57,39 @@ describe('Graph directory reader (against the Graph emulator on a real socket)',
     assert.ok(userRequests[0]!.url.includes('$top=999'));
     assert.ok(decodeURIComponent(userRequests[0]!.url).includes(`$select=${USER_SELECT}`));
     assert.ok(userRequests[1]!.url.includes('$skiptoken='));
+  });
+
+  it('defect: each Graph user was validated twice on a read; once now', async () => {
+    emu = await startGraphEmulator({ tenant: tenant(Array.from({ length: 1200 }, (_, i) => user(i + 1))) });
+    // zod's parse goes through safeParse: counting safeParse counts every zod validation.
+    const schema = GraphUserSchema as unknown as { safeParse: (...args: unknown[]) => unknown };
+    const original = schema.safeParse;
+    const check = userShape.isGraphUser;
+    let validations = 0;
+    schema.safeParse = function (this: unknown, ...args: unknown[]) {
+      validations++;
+      return original.apply(this, args);
+    };
+    userShape.isGraphUser = (raw: unknown): raw is never => {
+      validations++;
+      return check(raw);
+    };
+    try {
+      const { users } = await reader({ concurrency: 1 }).read();
+      assert.equal(users.length, 1200);
+    } finally {
+      schema.safeParse = original;
+      userShape.isGraphUser = check;
+    }
+    assert.equal(validations, 1200);
+  });
+
+  it('defect: the directory read never had more than one request in flight (33 s at 300 ms a request); the partitions overlap', async () => {
+    emu = await startGraphEmulator({ tenant: tenant(Array.from({ length: 1000 }, (_, i) => user(i + 1))), latencyInMs: 25 });
+    const { users } = await reader({ pageSize: 50 }).read();
+    assert.equal(users.length, 1000);
+    assert.ok(emu.maxRequestsInFlight > 1, `${emu.maxRequestsInFlight} request(s) in flight at most`);
+    assert.ok(emu.maxRequestsInFlight <= 8, 'never more than the default concurrency');
   });
 
   it('normalises users: only the selected properties, defaults for absent ones, otherMails never used', async () => {

@@ -27,7 +27,7 @@ const userJson = (n: number) => ({
   identities: [],
 });
 
-type Behaviour = 'hang-page-2' | 'hang-body-page-2' | 'page-forever' | 'hang-organization';
+type Behaviour = 'hang-page-2' | 'hang-body-page-2' | 'page-forever' | 'hang-organization' | 'hang-one-partition';
 
 /** A Graph stand-in on loopback; `held` counts the requests it keeps open and never answers. */
 async function startStubbornGraph(behaviour: Behaviour): Promise<{ baseUrl: string; held: () => number; close(): Promise<void> }> {
@@ -43,6 +43,13 @@ async function startStubbornGraph(behaviour: Behaviour): Promise<{ baseUrl: stri
     if (url.pathname === '/v1.0/organization') {
       if (behaviour === 'hang-organization') return void held++;
       return json({ value: [{ id: TENANT }] });
+    }
+    if (url.pathname === '/v1.0/users' && behaviour === 'hang-one-partition') {
+      // The first page names two UPN prefixes (so the read splits); the partition of 'user2' never answers.
+      const filter = url.searchParams.get('$filter');
+      if (filter === null) return json({ value: [userJson(1), userJson(2)], '@odata.nextLink': `${base}/users?page=2` });
+      if (filter.includes("'user2'") && !filter.includes('not(')) return void held++;
+      return json({ value: [] });
     }
     if (url.pathname === '/v1.0/users') {
       const page = Number(url.searchParams.get('page') ?? '1');
@@ -101,6 +108,12 @@ describe('Graph reader timeouts (a real server that never answers)', function ()
   it('defect 6: a page whose body never ends fails with DIRECTORY_TIMEOUT', async () => {
     graph = await startStubbornGraph('hang-body-page-2');
     await rejectsWithCode(reader(graph.baseUrl, { requestTimeoutInMs: 300 }).read(), 'DIRECTORY_TIMEOUT');
+  });
+
+  it('defect 6 in a parallel read: a partition whose page never answers fails the read with DIRECTORY_TIMEOUT', async () => {
+    graph = await startStubbornGraph('hang-one-partition');
+    await rejectsWithCode(reader(graph.baseUrl, { requestTimeoutInMs: 300 }).read(), 'DIRECTORY_TIMEOUT');
+    assert.equal(graph.held(), 1, 'the timed-out partition is not retried into the same hole');
   });
 
   it('defect 6: /organization that never answers fails with DIRECTORY_TIMEOUT', async () => {
