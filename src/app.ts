@@ -13,7 +13,7 @@ import { createGraphDirectoryReader, type DirectoryReader } from './directory/gr
 import { clientCredentialsTokenProvider, staticTokenProvider, type TokenProvider } from './directory/tokens.ts';
 import type { Logger } from './log.ts';
 import { bind, createHttpServer, type Bound, type RouteRegistrar } from './server.ts';
-import { openDatabase } from './store/database.ts';
+import { isConnectionLost, openDatabase } from './store/database.ts';
 import { SafetyStore, type StoredPlan } from './store/safety-store.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
 import { SyncService } from './sync/sync-service.ts';
@@ -38,7 +38,12 @@ export interface AppContext {
 }
 
 export async function createContext(config: Config, log: Logger, overrides: { apiKey?: string } = {}): Promise<AppContext> {
-  const db = await openDatabase(config.databaseUrl, { dataDir: config.dataDir });
+  const db = await openDatabase(config.databaseUrl, {
+    dataDir: config.dataDir,
+    // Defect 14: an idle pooled connection that dies is logged with a code, never swallowed. Only
+    // codes are logged: pg's message can name the host, and the connection string holds the password.
+    onError: (e) => log.error('db.pool_error', poolErrorFields(e)),
+  });
   const store = await SafetyStore.open(db);
   const sync = new SyncService(store, { log: (event, fields) => log.info(event, fields), directoryRead: config.directoryRead });
   const apiKey = overrides.apiKey ?? config.apiKey ?? randomBytes(24).toString('base64url');
@@ -56,6 +61,17 @@ export async function createContext(config: Config, log: Logger, overrides: { ap
   const directoryFor = async (): Promise<DirectoryReader> =>
     createGraphDirectoryReader({ graphBaseUrl: config.graphBaseUrl, tokenProvider: appTokenProvider(), ...config.graphTimeouts });
   return { config, store, sync, log, apiKey, appTokenProvider, directoryFor, hooks: {} };
+}
+
+/**
+ * What a pool error may log: DATABASE_CONNECTION_LOST when the connection went away (else
+ * DATABASE_ERROR), and the driver's own code when it is a SQLSTATE (`57P01`: terminated by an
+ * administrator) or a socket code (`ECONNRESET`). Never the message, the host or the URL.
+ */
+export function poolErrorFields(e: unknown): { code: 'DATABASE_CONNECTION_LOST' | 'DATABASE_ERROR'; cause?: string } {
+  const raw = (e as { code?: unknown } | null)?.code;
+  const cause = typeof raw === 'string' && /^(?:[0-9A-Z]{5}|E[A-Z]{2,20})$/.test(raw) ? raw : undefined;
+  return { code: isConnectionLost(e) ? 'DATABASE_CONNECTION_LOST' : 'DATABASE_ERROR', ...(cause ? { cause } : {}) };
 }
 
 export interface RunningServer {

@@ -22,6 +22,14 @@ export interface Db extends Sql {
 export interface OpenOptions {
   /** Where PGlite keeps its files when no URL is given. Default ./.data */
   dataDir?: string;
+  /**
+   * Called when an idle pooled connection fails (the server terminated it, restarted, failed
+   * over, or the network cut it). The pool drops that connection and opens a new one on the next
+   * query, so the process carries on; this hook is how the fault gets logged (defect 14). The
+   * error is passed as pg raised it: a caller logs its code, never its text (which can name the
+   * host). Default: ignored. PGlite has no pool and never calls it.
+   */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -29,7 +37,7 @@ export interface OpenOptions {
  * in-memory PGlite; unset -> PGlite in `dataDir`.
  */
 export async function openDatabase(url: string | undefined, options: OpenOptions = {}): Promise<Db> {
-  if (url && /^postgres(ql)?:\/\//i.test(url)) return openPostgres(url);
+  if (url && /^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, options.onError);
   if (url && url !== 'memory:' && !url.startsWith('memory:')) {
     throw new Error('DATABASE_URL must be postgres://…, postgresql://… or memory:');
   }
@@ -59,10 +67,17 @@ async function openPglite(dir: string | undefined): Promise<Db> {
   };
 }
 
-async function openPostgres(url: string): Promise<Db> {
+async function openPostgres(url: string, onError: ((error: Error) => void) | undefined): Promise<Db> {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
-  // An idle client that errors (server restart) must not crash the process.
-  pool.on('error', () => undefined);
+  // An idle client that errors (server restart) must not crash the process: the pool needs a
+  // listener. It reports the fault to the caller (defect 14: never swallowed silently).
+  pool.on('error', (e: Error) => {
+    try {
+      onError?.(e);
+    } catch {
+      // A failing reporter must not turn a dropped idle connection into a crash.
+    }
+  });
   const client = await pool.connect();
   client.release();
   return {
