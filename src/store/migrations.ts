@@ -289,6 +289,15 @@ alter table directory_mirror add primary key (company_id, tenant_key, entra_id);
 create index if not exists users_entra_key on users (company_id, lower(entra_object_id));
 `,
   },
+  {
+    version: 8,
+    name: 'the company time zone the schedule and the tab read in',
+    sql: `
+-- The schedule's cron expression and every time the tab shows are read in the company's time zone
+-- (an IANA name). Not a planner input: changing it leaves pending plans valid.
+alter table companies add column time_zone text not null default 'Asia/Tokyo';
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {
