@@ -180,7 +180,7 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
     const [settings, timeZone, runs, scim] = await Promise.all([
       store.getSettings(c.company.id),
       store.getTimeZone(c.company.id),
-      store.listRuns(c.company.id, 1),
+      store.listRuns(c.company.id, 50),
       tokens.list(c.company.id),
     ]);
     let tenantName: string | null = null;
@@ -198,7 +198,8 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
       }
     }
     const used = scim.map((t) => t.lastUsedAt).filter((x): x is string => x !== null).sort();
-    const [last] = await withNames(c.company.id, runs);
+    // The last import (an undo or a SCIM change is not one).
+    const [last] = await withNames(c.company.id, runs.filter((r) => r.kind === 'import').slice(0, 1));
     res.send(200, {
       company: { name: c.company.name, plan: c.company.plan },
       tenant: { id: c.company.entraTenantId, name: tenantName },

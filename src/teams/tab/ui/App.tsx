@@ -55,6 +55,8 @@ const useStyles = makeStyles({
   scroll: { maxHeight: '480px', overflow: 'auto' },
   code: { fontFamily: tokens.fontFamilyMonospace, wordBreak: 'break-all' },
   muted: { color: tokens.colorNeutralForeground3 },
+  cell: { wordBreak: 'break-word', overflowWrap: 'anywhere', verticalAlign: 'top', paddingTop: '4px', paddingBottom: '4px' },
+  head: { display: 'flex', flexDirection: 'column', gap: '4px' },
 });
 
 // ------------------------------------------------------------------ helpers
@@ -149,6 +151,7 @@ function useAction(lang: Lang) {
   const run = useCallback(
     async (fn: () => Promise<Msg | null | void>) => {
       setBusy(true);
+      setMsg(null);
       try {
         const m = await fn();
         setMsg(m ?? null);
@@ -256,9 +259,9 @@ function App({ lang }: { lang: Lang }) {
   return (
     <main id="app" data-testid="app">
       <div className={s.col}>
-        <div>
+        <div className={s.head}>
           <Title3 as="h1">{t.title}</Title3>
-          <Body1 as="p" className={s.muted}>{t.subtitle}</Body1>
+          <Body1 className={s.muted}>{t.subtitle}</Body1>
         </div>
         <StatusCard lang={lang} status={status} fmt={fmt} />
         <SettingsCard lang={lang} ctx={ctx} onSaved={reload} />
@@ -401,7 +404,7 @@ function DataTable({ columns, rows, t, testId }: { columns: string[]; rows: stri
         </TableHeader>
         <TableBody>
           {rows.slice(0, ROW_LIMIT).map((r, i) => (
-            <TableRow key={i}>{r.map((c, j) => <TableCell key={j}>{c || t.empty}</TableCell>)}</TableRow>
+            <TableRow key={i}>{r.map((c, j) => <TableCell key={j} className={s.cell}>{c || t.empty}</TableCell>)}</TableRow>
           ))}
         </TableBody>
       </Table>
