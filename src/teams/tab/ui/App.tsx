@@ -127,7 +127,7 @@ function messageFor(lang: Lang, e: unknown): Msg {
 function Inline({ msg, onDismiss, t }: { msg: Msg | null; onDismiss: () => void; t: Texts }) {
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (msg) ref.current?.scrollIntoView({ block: 'nearest', behavior: 'auto' });
+    if (msg) ref.current?.scrollIntoView({ block: 'center', behavior: 'auto' });
   }, [msg]);
   if (!msg) return null;
   return (
