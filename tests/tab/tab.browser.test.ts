@@ -164,6 +164,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       // Preview, confirm: one deletion, so a dialog names who is deleted.
       await page.click('#plan-button');
       await page.waitForSelector('#confirm-button', { timeout: 60_000 });
+      assert.equal(await page.locator('#confirm-deletions').count(), 0, '1 deletion under the guard of 50: no deletion confirmation shown');
       await page.click('#confirm-button');
       const dialog = page.getByRole('dialog');
       await dialog.waitFor();
@@ -233,6 +234,57 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       await page.close();
     });
   }
+
+  it('defect: the deletion-guard confirmation was always visible with a blank threshold; now only above the guard, naming it, and Confirm waits for it', async () => {
+    for (const [locale, scheme, label] of [['en-US', 'dark', /Also delete 1 users \(more than the deletion guard of 0\)/], ['ja-JP', 'light', /1 人の削除も実行する（削除ガード 0 人を超えています）/]] as const) {
+      const { page, errors } = await open(locale, scheme);
+      await page.fill('#threshold', '0');
+      await page.click('#save-button');
+      await assertMessageInView(page, 'success', /Settings saved|設定を保存しました/, 'threshold 0');
+      await page.click('#plan-button');
+      await page.waitForSelector('#confirm-button', { timeout: 60_000 });
+      const box = page.locator('#confirm-deletions');
+      assert.equal(await box.count(), 1);
+      assert.match(await page.locator('label[for="confirm-deletions"]').innerText(), label);
+      assert.equal(await page.isEnabled('#confirm-button'), false, 'Confirm waits for the deletion confirmation');
+      await box.check();
+      assert.equal(await page.isEnabled('#confirm-button'), true);
+      await assertCleanText(page, 'deletion guard');
+      await page.screenshot({ path: `${ARTIFACTS}14-deletion-guard-${locale}-${scheme}.png` });
+      await page.click('#cancel-button');
+      await page.fill('#threshold', '50');
+      await page.click('#save-button');
+      await assertMessageInView(page, 'success', /Settings saved|設定を保存しました/, 'threshold 50');
+      assert.deepEqual(errors, []);
+      await page.close();
+    }
+  });
+
+  it('defect: a stale-plan refusal looked like nothing happened; now it is said next to Confirm in Japanese and Confirm stays usable', async () => {
+    const a = await open('ja-JP', 'dark');
+    const b = await open('ja-JP', 'dark');
+    await a.page.click('#plan-button');
+    await a.page.waitForSelector('#confirm-button', { timeout: 60_000 });
+    await b.page.click('#plan-button');
+    await b.page.waitForSelector('#confirm-button', { timeout: 60_000 });
+    await b.page.click('#confirm-button');
+    await b.page.click('#dialog-confirm');
+    await assertMessageInView(b.page, 'success', /正常に完了しました/, 'first confirm');
+    await a.page.click('#confirm-button');
+    await a.page.click('#dialog-confirm');
+    await assertMessageInView(a.page, 'error', /もう一度確認してから実行してください/, 'stale plan');
+    assert.equal(await a.page.isEnabled('#confirm-button'), true, 'Confirm is not left greyed after a failure');
+    assert.equal(await a.page.isEnabled('#plan-button'), true);
+    await assertCleanText(a.page, 'stale plan');
+    await a.page.screenshot({ path: `${ARTIFACTS}15-stale-plan-ja-JP-dark.png` });
+    // Undo the import for the next test.
+    await b.page.click('#undo-button');
+    await b.page.click('#undo-confirm');
+    await assertMessageInView(b.page, 'success', /読み込みを取り消しました。/, 'undo');
+    assert.deepEqual([...a.errors, ...b.errors], []);
+    await a.page.close();
+    await b.page.close();
+  });
 
   for (const [locale, scheme] of [['ja-JP', 'dark'], ['en-US', 'light']] as const) {
     it(`${locale}, ${scheme}: disconnect asks first, names the tenant, and says how to reconnect`, async () => {

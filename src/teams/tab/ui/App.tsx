@@ -41,6 +41,7 @@ interface Msg { intent: 'success' | 'error' | 'warning' | 'info'; title?: string
 
 const ENTRA_CONTAINER = 'MicrosoftEntraID読み込み部署';
 const ROW_LIMIT = 500;
+const ACTION_ORDER = ['update', 'delete', 'create'];
 
 const useStyles = makeStyles({
   page: { minHeight: '100vh', padding: '16px 24px 48px', boxSizing: 'border-box', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
@@ -695,7 +696,7 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
       <Inline msg={msg} onDismiss={() => setMsg(null)} t={t} />
 
       <Dialog open={detail !== null} onOpenChange={(_, d) => !d.open && setDetail(null)}>
-        <DialogSurface>
+        <DialogSurface style={{ maxWidth: '960px' }}>
           <DialogBody>
             <DialogTitle>{t.runDetail}</DialogTitle>
             <DialogContent>
@@ -708,14 +709,20 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
                       t={t}
                       testId="run-changes"
                       columns={[t.col.name, t.kind, t.col.field, t.col.change]}
-                      rows={detail.changes.flatMap((c) => {
-                        const doc = c.after ?? c.before ?? {};
-                        const subject = cell(doc['loginName'] ?? doc['name'] ?? doc['code'], t);
-                        const what = `${t.entity[c.entity] ?? c.entity}: ${t.action[c.action] ?? c.action}`;
-                        const keys = c.action === 'update' ? [...new Set([...Object.keys(c.before ?? {}), ...Object.keys(c.after ?? {})])] : [];
-                        if (!keys.length) return [[subject, what, '', '']];
-                        return keys.map((k) => [subject, what, fieldName(lang, k), `${cell(c.before?.[k], t)} → ${cell(c.after?.[k], t)}`]);
-                      })}
+                      rows={[...detail.changes]
+                        .sort((a, b) => ACTION_ORDER.indexOf(a.action) - ACTION_ORDER.indexOf(b.action))
+                        .flatMap((c) => {
+                          const doc = c.after ?? c.before ?? {};
+                          const name = doc['name'] && doc['loginName'] ? `${cell(doc['name'], t)} (${cell(doc['loginName'], t)})` : cell(doc['loginName'] ?? doc['name'] ?? doc['code'], t);
+                          const what = `${t.entity[c.entity] ?? c.entity}: ${t.action[c.action] ?? c.action}`;
+                          if (c.action === 'update') {
+                            const keys = [...new Set([...Object.keys(c.before ?? {}), ...Object.keys(c.after ?? {})])];
+                            return keys.map((k) => [name, what, fieldName(lang, k), `${cell(c.before?.[k], t)} → ${cell(c.after?.[k], t)}`]);
+                          }
+                          const shown = ['email', 'phone'].filter((k) => doc[k]);
+                          const values = shown.map((k) => `${fieldName(lang, k)}: ${cell(doc[k], t)}`).join(' · ');
+                          return [[name, what, '', values ? (c.action === 'create' ? `${t.empty} → ${values}` : `${values} → ${t.empty}`) : '']];
+                        })}
                     />
                   ) : (
                     <Body1>{t.noChanges}</Body1>
@@ -731,7 +738,7 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
       </Dialog>
 
       <Dialog open={undo !== null} onOpenChange={(_, d) => !d.open && setUndo(null)}>
-        <DialogSurface>
+        <DialogSurface style={{ maxWidth: '800px' }}>
           <DialogBody>
             <DialogTitle>{t.undoTitle}</DialogTitle>
             <DialogContent>
