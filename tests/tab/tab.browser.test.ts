@@ -93,7 +93,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     child?.kill('SIGTERM');
   });
 
-  const open = async (locale: string, scheme: 'light' | 'dark') => {
+  const open = async (locale: string, scheme: 'light' | 'dark', query = '') => {
     const page = await browser!.newPage({ viewport: { width: 1100, height: 900 }, locale, colorScheme: scheme });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -102,7 +102,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     page.on('request', (r) => {
       if (!r.url().startsWith(base) && ['script', 'stylesheet', 'font'].includes(r.resourceType())) foreign.push(r.url());
     });
-    await page.goto(`${base}/tab`);
+    await page.goto(`${base}/tab${query}`);
     await page.waitForSelector('[data-testid="app"]', { timeout: 30_000 });
     return { page, errors, foreign };
   };
@@ -284,6 +284,25 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     assert.deepEqual([...a.errors, ...b.errors], []);
     await a.page.close();
     await b.page.close();
+  });
+
+  it('a card\'s deep link (?plan=…) opens its plan, in the high-contrast theme; a cancelled plan says so instead', async () => {
+    const token = ((await (await fetch(`${base}/api/tab/demo-token`)).json()) as { token: string }).token;
+    const made = await fetch(`${base}/api/tab/plans`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(made.status, 201);
+    const { id } = (await made.json()) as { id: string };
+    const { page, errors } = await open('ja-JP', 'light', `?plan=${id}&theme=contrast`);
+    await page.waitForSelector('[data-testid="plan"]', { timeout: 30_000 });
+    const bg = await page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="app"]')!.parentElement!.parentElement!).backgroundColor);
+    assert.equal(bg, 'rgb(0, 0, 0)', 'high contrast');
+    await assertCleanText(page, 'deep link');
+    await page.screenshot({ path: `${ARTIFACTS}16-deep-link-contrast-ja-JP.png` });
+    await page.click('#cancel-button');
+    await assertMessageInView(page, 'info', /キャンセルしました/, 'cancel from the deep link');
+    await page.goto(`${base}/tab?plan=${id}&theme=contrast`);
+    await assertMessageInView(page, 'info', /キャンセルされました/, 'the cancelled plan says so');
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 
   for (const [locale, scheme] of [['ja-JP', 'dark'], ['en-US', 'light']] as const) {

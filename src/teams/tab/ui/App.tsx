@@ -173,6 +173,7 @@ export function Root() {
   const [theme, setTheme] = useState<ThemeName>(() => preferredTheme(null));
   const [lang, setLang] = useState<Lang>(() => preferredLang(null));
   const [phase, setPhase] = useState<'loading' | 'ready' | { error: Msg }>('loading');
+  const [planId, setPlanId] = useState<string | null>(null);
 
   useEffect(() => {
     const media = matchMedia('(prefers-color-scheme: dark)');
@@ -188,6 +189,8 @@ export function Root() {
       setLang(l);
       setTheme(preferredTheme(host.theme));
       if (host.inTeams) app.registerOnThemeChangeHandler((name) => setTheme(preferredTheme(name)));
+      const linked = host.subPageId ?? pageParams.get('plan');
+      if (linked && /^[0-9a-f-]{36}$/i.test(linked)) setPlanId(linked);
       try {
         await signIn(host);
         setPhase('ready');
@@ -208,7 +211,7 @@ export function Root() {
     <FluentProvider theme={THEMES[theme]}>
       <div className={s.page}>
         <div className={s.wrap}>
-          {phase === 'loading' ? <Spinner label={TEXTS[lang].loading} /> : phase === 'ready' ? <App lang={lang} /> : <Inline msg={phase.error} onDismiss={() => undefined} t={TEXTS[lang]} />}
+          {phase === 'loading' ? <Spinner label={TEXTS[lang].loading} /> : phase === 'ready' ? <App lang={lang} planId={planId} /> : <Inline msg={phase.error} onDismiss={() => undefined} t={TEXTS[lang]} />}
         </div>
       </div>
     </FluentProvider>
@@ -217,7 +220,7 @@ export function Root() {
 
 // ------------------------------------------------------------------ the page
 
-function App({ lang }: { lang: Lang }) {
+function App({ lang, planId }: { lang: Lang; planId: string | null }) {
   const t = TEXTS[lang];
   const s = useStyles();
   const [ctx, setCtx] = useState<Context | null>(null);
@@ -266,7 +269,7 @@ function App({ lang }: { lang: Lang }) {
         </div>
         <StatusCard lang={lang} status={status} fmt={fmt} />
         <SettingsCard lang={lang} ctx={ctx} onSaved={reload} />
-        <PreviewCard lang={lang} fmt={fmt} rootName={ctx.company.name} onApplied={reload} />
+        <PreviewCard lang={lang} fmt={fmt} rootName={ctx.company.name} onApplied={reload} planId={planId} />
         <HistoryCard lang={lang} runs={runs} fmt={fmt} timeZone={timeZone} onChanged={reload} />
         <ScimCard lang={lang} ctx={ctx} tokens={tokensList} fmt={fmt} onChanged={reload} />
         <DisconnectCard lang={lang} status={status} onDone={() => setDisconnected(true)} />
@@ -416,7 +419,7 @@ function DataTable({ columns, rows, t, testId }: { columns: string[]; rows: stri
 
 type ListKey = 'create' | 'update' | 'delete' | 'departments' | 'skipped';
 
-function PreviewCard({ lang, fmt, rootName, onApplied }: { lang: Lang; fmt: (iso: string | null) => string; rootName: string; onApplied: () => Promise<void> }) {
+function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; fmt: (iso: string | null) => string; rootName: string; onApplied: () => Promise<void>; planId: string | null }) {
   const t = TEXTS[lang];
   const s = useStyles();
   const { busy, msg, setMsg, run } = useAction(lang);
@@ -426,6 +429,19 @@ function PreviewCard({ lang, fmt, rootName, onApplied }: { lang: Lang; fmt: (iso
   const [list, setList] = useState<ListKey>('create');
   const [confirmDeletions, setConfirmDeletions] = useState(false);
   const [dialog, setDialog] = useState(false);
+
+  // A deep link from a card opens its plan here; a plan no longer pending says why.
+  useEffect(() => {
+    if (!planId) return;
+    void run(async () => {
+      const p = await api<Plan>('GET', `/api/tab/plans/${planId}`);
+      if (p.status !== 'pending') return { intent: 'info', text: t.planState[p.status] ?? t.planState['stale']! };
+      setPlan(p);
+      setList(p.summary.usersToCreate ? 'create' : p.summary.usersToUpdate ? 'update' : p.summary.usersToDelete ? 'delete' : 'skipped');
+      requestAnimationFrame(() => document.getElementById('preview')?.scrollIntoView({ block: 'start' }));
+      return null;
+    });
+  }, [planId]);
 
   const preview = () =>
     run(async () => {

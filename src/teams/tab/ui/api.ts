@@ -14,6 +14,8 @@ export interface Host {
   inTeams: boolean;
   locale: string | null;
   theme: string | null;
+  /** The deep link's sub-page (a card's "Open in Safety Sync tab" names its plan). */
+  subPageId: string | null;
 }
 
 /** Teams context when hosted in Teams (initialize answers within 1.5 s), else nothing. */
@@ -21,9 +23,9 @@ export async function teamsHost(): Promise<Host> {
   try {
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 1500))]);
     const ctx = await app.getContext();
-    return { inTeams: true, locale: ctx.app.locale ?? null, theme: ctx.app.theme ?? null };
+    return { inTeams: true, locale: ctx.app.locale ?? null, theme: ctx.app.theme ?? null, subPageId: ctx.page.subPageId ?? null };
   } catch {
-    return { inTeams: false, locale: null, theme: null };
+    return { inTeams: false, locale: null, theme: null, subPageId: null };
   }
 }
 

@@ -77,6 +77,13 @@ const en = {
   applied: 'Import completed.',
   appliedCounts: (c: number, u: number, d: number, p: number) => `${c} created, ${u} updated, ${d} deleted, ${p} departments created.`,
   cancelled: 'Preview cancelled; nothing was imported.',
+  planState: {
+    applied: 'This preview was already imported. See the history below.',
+    cancelled: 'This preview was cancelled; nothing was imported. Preview again to import.',
+    expired: 'This preview has expired. Preview again to import.',
+    stale: 'The data changed after this preview was made. Preview again to import.',
+    pending: '',
+  } as Record<string, string>,
   // history
   history: 'History',
   when: 'When',
@@ -220,6 +227,13 @@ const ja: Texts = {
   applied: 'Microsoft Entra ID 読み込みは正常に完了しました。',
   appliedCounts: (c, u, d, p) => `作成 ${c} 人、編集 ${u} 人、削除 ${d} 人、部署作成 ${p} 件。`,
   cancelled: '読み込み内容の確認をキャンセルしました。何も反映されていません。',
+  planState: {
+    applied: 'この読み込み内容は既に実行されています。下の履歴を確認してください。',
+    cancelled: 'この読み込み内容はキャンセルされました。何も反映されていません。読み込むには、もう一度確認してください。',
+    expired: 'この読み込み内容は有効期限が切れています。読み込むには、もう一度確認してください。',
+    stale: 'この読み込み内容の作成後にデータが変更されました。読み込むには、もう一度確認してください。',
+    pending: '',
+  },
   history: '履歴',
   when: '日時',
   kind: '種類',
