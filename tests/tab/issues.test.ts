@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { planImport } from '../../src/domain/planner.ts';
 import type { PlanIssue } from '../../src/domain/types.ts';
 import { renderIssue } from '../../src/teams/tab/ui/issues.ts';
-import { ERROR_TEXT, errorText, REFUSAL_TEXT, TEXTS } from '../../src/teams/tab/ui/texts.ts';
+import { ERROR_TEXT, errorText, FIELD_ERROR_TEXT, REFUSAL_TEXT, TEXTS } from '../../src/teams/tab/ui/texts.ts';
 
 const RAW = /\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|undefined|\bnull\b|NaN|\(\s*\)|（\s*）|autoSendResponsible|systemAdmin|scheduledSendResponsible/;
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
@@ -75,6 +75,9 @@ describe('tab texts: plan issues and error codes in both languages', () => {
       for (const text of Object.values(REFUSAL_TEXT[lang])) assert.doesNotMatch(text, RAW);
       assert.equal(errorText(lang, 'FORBIDDEN', 'NOT_SYSTEM_ADMIN'), REFUSAL_TEXT[lang].NOT_SYSTEM_ADMIN);
       assert.equal(errorText(lang, 'NOT_A_CODE'), ERROR_TEXT[lang].INTERNAL);
+      assert.equal(errorText(lang, 'VALIDATION_FAILED', undefined, { field: 'schedule' }), FIELD_ERROR_TEXT[lang].schedule);
+      assert.equal(errorText(lang, 'VALIDATION_FAILED', undefined, { issues: [{ path: 'timeZone', message: 'x' }] }), FIELD_ERROR_TEXT[lang].timeZone);
+      assert.equal(errorText(lang, 'VALIDATION_FAILED', undefined, { issues: [{ path: 'other', message: 'x' }] }), ERROR_TEXT[lang].VALIDATION_FAILED);
     }
     assert.deepEqual(Object.keys(TEXTS.ja).sort(), Object.keys(TEXTS.en).sort());
   });

@@ -111,8 +111,8 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     const ja = locale === 'ja-JP';
     const shot = (page: Page, step: string) => page.screenshot({ path: `${ARTIFACTS}${step}-${locale}-${scheme}.png` });
     const T = ja
-      ? { save: '保存', saved: '設定を保存しました。', invalid: '入力された値が正しくありません', custom: 'カスタム（cron 式）', daily: '毎日 03:00', done: 'Microsoft Entra ID 読み込みは正常に完了しました。', upToDate: '変更はありません（最新の状態です）', cancelled: 'キャンセルしました', undone: '読み込みを取り消しました。', tokenIssued: 'SCIM トークンを発行しました。', revoked: '失効させました', admin: 'Alex Wilber' }
-      : { save: 'Save', saved: 'Settings saved.', invalid: 'A value is not valid', custom: 'Custom (cron expression)', daily: 'Every day at 03:00', done: 'Import completed.', upToDate: 'Already up to date', cancelled: 'Preview cancelled', undone: 'The import was undone.', tokenIssued: 'Secret token issued.', revoked: 'Token revoked.', admin: 'Alex Wilber' };
+      ? { save: '保存', saved: '設定を保存しました。', invalid: '定期実行の cron 式が正しくありません', custom: 'カスタム（cron 式）', daily: '毎日 03:00', done: 'Microsoft Entra ID 読み込みは正常に完了しました。', upToDate: '変更はありません（最新の状態です）', cancelled: 'キャンセルしました', undone: '読み込みを取り消しました。', tokenIssued: 'SCIM トークンを発行しました。', revoked: '失効させました', admin: 'Alex Wilber' }
+      : { save: 'Save', saved: 'Settings saved.', invalid: 'The schedule is not a valid cron expression', custom: 'Custom (cron expression)', daily: 'Every day at 03:00', done: 'Import completed.', upToDate: 'Already up to date', cancelled: 'Preview cancelled', undone: 'The import was undone.', tokenIssued: 'Secret token issued.', revoked: 'Token revoked.', admin: 'Alex Wilber' };
 
     it(`${locale}, ${scheme}: status, settings, preview, cancel, confirm with the deletion dialog, up to date, run detail, undo, SCIM tokens`, async () => {
       const { page, errors, foreign } = await open(locale, scheme);

@@ -120,7 +120,7 @@ function cell(v: unknown, t: Texts): string {
 
 function messageFor(lang: Lang, e: unknown): Msg {
   const t = TEXTS[lang];
-  if (e instanceof ApiError) return { intent: 'error', title: t.errorTitle, text: errorText(lang, e.code, e.reason) };
+  if (e instanceof ApiError) return { intent: 'error', title: t.errorTitle, text: errorText(lang, e.code, e.reason, e.details) };
   return { intent: 'error', title: t.errorTitle, text: errorText(lang, 'INTERNAL') };
 }
 

@@ -440,8 +440,37 @@ export const REFUSAL_TEXT: Record<Lang, Record<Refusal, string>> = {
   },
 };
 
+/** The settings a VALIDATION_FAILED answer can name (details.field, or the path of details.issues[0]). */
+export type SettingField = 'schedule' | 'timeZone' | 'initialPassword' | 'deletionThreshold' | 'label';
+
+export const FIELD_ERROR_TEXT: Record<Lang, Record<SettingField, string>> = {
+  en: {
+    schedule: 'The schedule is not a valid cron expression. Use five fields, for example 0 3 * * * (every day at 03:00).',
+    timeZone: 'The time zone is not known. Choose one from the list, for example Asia/Tokyo.',
+    initialPassword: 'The initial password must be 8 to 128 characters.',
+    deletionThreshold: 'The deletion guard must be a whole number, 0 or more.',
+    label: 'The label may have at most 100 characters.',
+  },
+  ja: {
+    schedule: '定期実行の cron 式が正しくありません。例：0 3 * * *（毎日 03:00）のように 5 つの項目で指定してください。',
+    timeZone: 'タイムゾーンが正しくありません。一覧から選んでください（例：Asia/Tokyo）。',
+    initialPassword: '初期パスワードは 8 文字以上 128 文字以下にしてください。',
+    deletionThreshold: '削除ガードは 0 以上の整数にしてください。',
+    label: 'ラベルは 100 文字以内にしてください。',
+  },
+};
+
+/** The field a VALIDATION_FAILED answer is about, from its details. */
+export function invalidField(details: Record<string, unknown> | undefined): SettingField | null {
+  const issues = details?.['issues'];
+  const path = typeof details?.['field'] === 'string' ? details['field'] : Array.isArray(issues) ? (issues[0] as { path?: unknown } | undefined)?.path : undefined;
+  return typeof path === 'string' && path in FIELD_ERROR_TEXT.en ? (path as SettingField) : null;
+}
+
 /** The sentence for an error answer in the admin's language (never the server's English or a raw code). */
-export function errorText(lang: Lang, code: string, reason?: string): string {
+export function errorText(lang: Lang, code: string, reason?: string, details?: Record<string, unknown>): string {
   if (code === 'FORBIDDEN' && reason && reason in REFUSAL_TEXT[lang]) return REFUSAL_TEXT[lang][reason as Refusal];
+  const field = code === 'VALIDATION_FAILED' ? invalidField(details) : null;
+  if (field) return FIELD_ERROR_TEXT[lang][field];
   return (ERROR_TEXT[lang] as Record<string, string>)[code] ?? ERROR_TEXT[lang].INTERNAL;
 }
