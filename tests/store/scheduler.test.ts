@@ -35,7 +35,7 @@ describe('nextRunAfter', () => {
     assert.deepEqual(nextRunAfter('*/15 * * * *', after), new Date(2026, 10, 24, 2, 45, 0));
   });
 
-  it('reads the expression in the company time zone: 03:00 in Asia/Tokyo is 18:00 UTC the day before', () => {
+  it('defect: the schedule was read in the server\'s zone (03:00 UTC = 12:00 in Tokyo); now in the company time zone: 03:00 in Asia/Tokyo is 18:00 UTC the day before', () => {
     const after = new Date(Date.UTC(2026, 10, 23, 12, 0, 0));
     assert.equal(nextRunAfter('0 3 * * *', after, 'Asia/Tokyo')!.toISOString(), '2026-11-23T18:00:00.000Z');
     assert.equal(nextRunAfter('0 3 * * *', after, 'UTC')!.toISOString(), '2026-11-24T03:00:00.000Z');
@@ -82,7 +82,7 @@ for (const engine of engines()) {
       assert.equal((await b.tick()).length, 1, 'the next day fires again');
     });
 
-    it('fires at the cron time of the company time zone (default Asia/Tokyo), whatever the server zone', async () => {
+    it('defect: a scheduled plan fired at the server\'s 03:00; now at 03:00 of the company time zone (default Asia/Tokyo), whatever the server zone', async () => {
       let now = new Date('2026-11-23T10:00:00Z');
       const sync = new SyncService(store, { clock: () => now });
       const scheduler = new SyncScheduler({ store, sync, directoryFor: async () => reader, log: silentLogger, clock: () => now });

@@ -157,7 +157,7 @@ describe('configuration tab API', function () {
     assert.equal((await call('PATCH', '/api/tab/settings', { timeZone: 'Asia/Tokyo', schedule: null })).status, 200);
   });
 
-  it('run detail: the run by who, with its field-level changes; another company\'s or an unknown run is 404', async () => {
+  it('defect: history showed teams:AlexW@… and no run detail; now the run by the person\'s name, with its field-level changes; another company\'s or an unknown run is 404', async () => {
     const runs = await call<{ id: string; confirmedByActor: { name: string } }[]>('GET', '/api/tab/runs');
     assert.equal(runs.body[0]!.confirmedByActor.name, DEMO_ADMIN_NAME);
     const detail = await call<{ run: { id: string }; changes: { entity: string; action: string }[] }>('GET', `/api/tab/runs/${runs.body[0]!.id}`);
@@ -169,7 +169,7 @@ describe('configuration tab API', function () {
     assert.equal((await call('GET', '/api/tab/runs/not-a-run')).status, 404);
   });
 
-  it('history CSV in the admin\'s language and time zone (?lang=ja&tz=Asia/Tokyo), people by name, formulas neutralised', async () => {
+  it('defect: the CSV was English and UTC only; now history CSV in the admin\'s language and time zone (?lang=ja&tz=Asia/Tokyo), people by name, formulas neutralised', async () => {
     const res = await fetch(`${t.running.url}/api/tab/history.csv?lang=ja&tz=Asia/Tokyo`, { headers: as(admin) });
     assert.equal(res.status, 200);
     const text = await res.text();
