@@ -148,6 +148,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       await page.waitForSelector('[data-testid="plan"]', { timeout: 60_000 });
       const counts = await page.$$eval('[data-testid="count-value"]', (els) => els.map((e) => e.textContent));
       assert.deepEqual(counts.slice(0, 5), ['188', '4', '1', '1', '11']);
+      assert.match(await page.getByTestId('users-read').innerText(), ja ? /Entra ID から取得したユーザー：200 人/ : /Users read from Entra ID: 200/);
       assert.equal(await page.locator('[data-testid="table-create"] tbody tr').count(), 188, 'the tab lists every user, not samples');
       await page.click('#list-update');
       assert.ok((await page.locator('[data-testid="table-update"] tbody tr').count()) >= 4);

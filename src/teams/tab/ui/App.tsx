@@ -6,7 +6,7 @@
 import {
   Badge, Body1, Button, Caption1, Card, CardHeader, Checkbox, Dialog, DialogActions, DialogBody, DialogContent, DialogSurface,
   DialogTitle, Dropdown, Field, FluentProvider, Input, Link, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle,
-  Option, Spinner, Subtitle2, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Title3,
+  Option, ProgressBar, Spinner, Subtitle2, Tab, TabList, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Title3,
   makeStyles, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -417,6 +417,21 @@ function DataTable({ columns, rows, t, testId }: { columns: string[]; rows: stri
   );
 }
 
+/** A long read: a spinner, a bar and the seconds it has taken so far. */
+function Reading({ t }: { t: Texts }) {
+  const [sec, setSec] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setSec((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return (
+    <div id="reading" role="status">
+      <Spinner labelPosition="after" label={`${t.reading} ${sec ? t.readingFor(sec) : ''}`.trim()} />
+      <ProgressBar thickness="large" />
+    </div>
+  );
+}
+
 type ListKey = 'create' | 'update' | 'delete' | 'departments' | 'skipped';
 
 function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; fmt: (iso: string | null) => string; rootName: string; onApplied: () => Promise<void>; planId: string | null }) {
@@ -534,7 +549,7 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
       <div className={s.row}>
         <Button id="plan-button" appearance={plan ? 'secondary' : 'primary'} disabled={busy} onClick={preview}>{t.planButton}</Button>
       </div>
-      {reading ? <Spinner id="reading" labelPosition="after" label={t.reading} /> : null}
+      {reading ? <Reading t={t} /> : null}
       {plan && s2 && lists ? (
         <div id="plan" data-testid="plan" className={s.col}>
           {plan.errors.length ? (
@@ -546,6 +561,7 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
           {nothing ? (
             <MessageBar intent="success" data-testid="up-to-date"><MessageBarBody>{t.upToDate}</MessageBarBody></MessageBar>
           ) : null}
+          <Body1 data-testid="users-read">{t.usersRead(s2.usersToCreate + s2.usersToUpdate + s2.usersUnchanged + skippedCount)}</Body1>
           <div className={s.counts} id="summary">
             {(
               [
