@@ -198,6 +198,23 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       await shot(page, '07-run-detail');
       await page.getByRole('dialog').getByRole('button', { name: ja ? '閉じる' : 'Close' }).click();
 
+      // History filters and the CSV in the admin's language.
+      await page.click('#filter-result');
+      await page.getByRole('option', { name: ja ? '失敗' : 'Failed' }).click();
+      await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length === 0);
+      await page.click('#filter-result');
+      await page.getByRole('option', { name: ja ? 'すべて' : 'All' }).click();
+      await page.fill('#filter-from', '2100-01-01');
+      await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length === 0);
+      await page.fill('#filter-from', '');
+      await page.waitForFunction(() => document.querySelectorAll('#runs tbody tr').length >= 1);
+      const download = page.waitForEvent('download');
+      await page.click('#csv-button');
+      const file = await download;
+      const csv = await (await import('node:fs/promises')).readFile((await file.path())!, 'utf8');
+      assert.match(csv.split('\n')[0]!, ja ? /^\ufeff日時 \(Asia\/Tokyo\),種類/ : /^\ufeffWhen \(Asia\/Tokyo\),Origin/);
+      await assertMessageInView(page, 'success', ja ? /履歴をダウンロードしました/ : /History downloaded/, 'csv');
+
       // Undo as its own flow: a dialog naming the import, who ran it, and what it reverses.
       await page.click('#undo-button');
       await page.waitForSelector('[data-testid="undo-dialog"]');

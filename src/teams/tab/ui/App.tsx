@@ -93,6 +93,11 @@ function useFormat(lang: Lang, timeZone: string) {
   );
 }
 
+/** `YYYY-MM-DD` of an instant in the company's zone (the history's date filter). */
+function dayInZone(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+}
+
 function actorText(t: Texts, a: Actor | undefined): string {
   if (!a) return t.actorUnknown;
   switch (a.kind) {
@@ -649,7 +654,7 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
     (r) =>
       (result === 'all' || r.status === result) &&
       (who === 'all' || actorText(t, r.confirmedByActor) === who) &&
-      (!from || new Date(r.startedAt).getTime() >= new Date(`${from}T00:00:00`).getTime()),
+      (!from || dayInZone(r.startedAt, timeZone) >= from),
   );
   const undoneRun = undo ? runs.find((r) => r.id === undo.undoOfRunId) : undefined;
 
