@@ -157,6 +157,18 @@ describe('configuration tab API', function () {
     assert.equal((await call('PATCH', '/api/tab/settings', { timeZone: 'Asia/Tokyo', schedule: null })).status, 200);
   });
 
+  it('status: SCIM last activity is the last time any token of the company was used', async () => {
+    const before = await call<{ scimLastUsedAt: string | null; scimActiveTokens: number }>('GET', '/api/tab/status');
+    const issued = await call<{ id: string; token: string }>('POST', '/api/tab/scim-tokens', { label: 'activity check' });
+    const scim = await fetch(`${t.running.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    assert.equal(scim.status, 200);
+    const after = await call<{ scimLastUsedAt: string | null; scimActiveTokens: number }>('GET', '/api/tab/status');
+    assert.ok(after.body.scimLastUsedAt, 'a SCIM request is recorded');
+    assert.ok(!before.body.scimLastUsedAt || after.body.scimLastUsedAt >= before.body.scimLastUsedAt);
+    assert.equal(after.body.scimActiveTokens, before.body.scimActiveTokens + 1);
+    assert.equal((await call('DELETE', `/api/tab/scim-tokens/${issued.body.id}`)).status, 204);
+  });
+
   it('defect: history showed teams:AlexW@… and no run detail; now the run by the person\'s name, with its field-level changes; another company\'s or an unknown run is 404', async () => {
     const runs = await call<{ id: string; confirmedByActor: { name: string } }[]>('GET', '/api/tab/runs');
     assert.equal(runs.body[0]!.confirmedByActor.name, DEMO_ADMIN_NAME);
