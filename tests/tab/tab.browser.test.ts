@@ -226,6 +226,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       await shot(page, '08-undo-dialog');
       await page.click('#undo-confirm');
       await assertMessageInView(page, 'success', new RegExp(T.undone), 'undo');
+      await page.waitForFunction(() => (document.querySelector('#undo-button') as HTMLButtonElement | null)?.disabled === true);
       await shot(page, '09-undone');
 
       // SCIM: issue (the secret shown once, with Copy), revoke after a dialog.
@@ -239,6 +240,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
       assert.match(await page.getByRole('dialog').innerText(), /Entra provisioning/);
       await page.click('#revoke-confirm');
       await assertMessageInView(page, 'success', new RegExp(T.revoked), 'revoke');
+      assert.equal(await page.locator('#new-token').count(), 0, 'the secret of a revoked token is no longer shown');
       await assertCleanText(page, 'scim');
 
       // Back to the schedule off for the next run of the journey.

@@ -657,6 +657,9 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
       (!from || dayInZone(r.startedAt, timeZone) >= from),
   );
   const undoneRun = undo ? runs.find((r) => r.id === undo.undoOfRunId) : undefined;
+  // Only the last import can be undone, and only while it is the last thing that happened.
+  const lastRun = runs.find((r) => r.status === 'succeeded' && (r.kind === 'import' || r.kind === 'undo'));
+  const undoable = lastRun?.kind === 'import';
 
   const openDetail = (id: string) =>
     run(async () => {
@@ -727,7 +730,7 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
       )}
       <div className={s.row}>
         <Button id="csv-button" disabled={busy} onClick={csv}>{t.csv}</Button>
-        <Button id="undo-button" disabled={busy || !runs.some((r) => r.kind === 'import' && r.status === 'succeeded')} onClick={previewUndo}>{t.undo}</Button>
+        <Button id="undo-button" disabled={busy || !undoable} onClick={previewUndo}>{t.undo}</Button>
         {busy ? <Spinner size="tiny" /> : null}
       </div>
       <Inline msg={msg} onDismiss={() => setMsg(null)} t={t} />
@@ -818,7 +821,7 @@ function ScimCard({ lang, ctx, tokens: list, fmt, onChanged }: { lang: Lang; ctx
   const s = useStyles();
   const { busy, msg, setMsg, run } = useAction(lang);
   const [label, setLabel] = useState('');
-  const [secret, setSecret] = useState<string | null>(null);
+  const [secret, setSecret] = useState<{ id: string; token: string } | null>(null);
   const [revoke, setRevoke] = useState<ScimToken | null>(null);
   const url = new URL(ctx.scimUrl, location.href).href;
   const copy = (text: string) =>
@@ -828,8 +831,8 @@ function ScimCard({ lang, ctx, tokens: list, fmt, onChanged }: { lang: Lang; ctx
     });
   const issue = () =>
     run(async () => {
-      const r = await api<{ token: string }>('POST', '/api/tab/scim-tokens', { label });
-      setSecret(r.token);
+      const r = await api<{ id: string; token: string }>('POST', '/api/tab/scim-tokens', { label });
+      setSecret({ id: r.id, token: r.token });
       setLabel('');
       await onChanged();
       return { intent: 'success', text: t.tokenIssued };
@@ -840,6 +843,7 @@ function ScimCard({ lang, ctx, tokens: list, fmt, onChanged }: { lang: Lang; ctx
       setRevoke(null);
       if (!tok) return null;
       await api('DELETE', `/api/tab/scim-tokens/${tok.id}`);
+      setSecret((cur) => (cur?.id === tok.id ? null : cur));
       await onChanged();
       return { intent: 'success', text: t.revokedDone };
     });
@@ -864,8 +868,8 @@ function ScimCard({ lang, ctx, tokens: list, fmt, onChanged }: { lang: Lang; ctx
           <MessageBarBody>
             <MessageBarTitle>{t.tokenShown}</MessageBarTitle>
             <div className={s.row}>
-              <code className={s.code} id="new-token">{secret}</code>
-              <Button size="small" onClick={() => copy(secret)}>{t.copy}</Button>
+              <code className={s.code} id="new-token">{secret.token}</code>
+              <Button size="small" onClick={() => copy(secret.token)}>{t.copy}</Button>
             </div>
           </MessageBarBody>
           <MessageBarActions containerAction={<Button appearance="transparent" size="small" aria-label={t.dismiss} onClick={() => setSecret(null)}>×</Button>} />
