@@ -255,6 +255,27 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     });
   }
 
+  it('the company time zone: settable in the tab, and the next scheduled run is shown in it (ja-JP, dark)', async () => {
+    const { page, errors } = await open('ja-JP', 'dark');
+    await page.click('#schedule-preset');
+    await page.getByRole('option', { name: '毎日 03:00' }).click();
+    await page.click('#time-zone');
+    await page.getByRole('option', { name: 'UTC', exact: true }).click();
+    await page.click('#save-button');
+    await assertMessageInView(page, 'success', /設定を保存しました/, 'time zone UTC');
+    await page.waitForFunction(() => /\b0?3:00（UTC）/.test(document.querySelector('[data-testid="status-next-run"]')?.textContent ?? ''));
+    await page.screenshot({ path: `${ARTIFACTS}17-time-zone-ja-JP-dark.png` });
+    await page.click('#schedule-preset');
+    await page.getByRole('option', { name: 'オフ' }).click();
+    await page.click('#time-zone');
+    await page.getByRole('option', { name: 'Asia/Tokyo', exact: true }).click();
+    await page.click('#save-button');
+    await assertMessageInView(page, 'success', /設定を保存しました/, 'time zone back');
+    await page.waitForFunction(() => /定期実行はオフです/.test(document.querySelector('[data-testid="status-next-run"]')?.textContent ?? ''));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   it('defect: the deletion-guard confirmation was always visible with a blank threshold; now only above the guard, naming it, and Confirm waits for it', async () => {
     for (const [locale, scheme, label] of [['en-US', 'dark', /Also delete 1 users \(more than the deletion guard of 0\)/], ['ja-JP', 'light', /1 人の削除も実行する（削除ガード 0 人を超えています）/]] as const) {
       const { page, errors } = await open(locale, scheme);

@@ -338,7 +338,8 @@ function SettingsCard({ lang, ctx, onSaved }: { lang: Lang; ctx: Context; onSave
   const [cron, setCron] = useState(ctx.settings.schedule ?? '');
   const [zone, setZone] = useState(ctx.settings.timeZone);
   const presetLabel: Record<string, string> = { '': t.scheduleOff, '0 3 * * *': t.scheduleDaily, '0 7 * * 1-5': t.scheduleWeekdays, custom: t.scheduleCustom };
-  const zones = ZONES.includes(zone) ? ZONES : [zone, ...ZONES];
+  // The common zones first, then every zone the browser knows.
+  const zones = useMemo(() => [...new Set([zone, ...ZONES, ...Intl.supportedValuesOf('timeZone')])], [zone]);
 
   const save = () =>
     run(async () => {
