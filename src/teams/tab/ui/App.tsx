@@ -10,10 +10,9 @@ import {
   makeStyles, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { app } from '@microsoft/teams-js';
 import type { Plan, PlanIssue, Run } from '../../../domain/types.ts';
 import type { UndoPlan } from '../../../domain/undo.ts';
-import { api, ApiError, download, signIn, teamsHost } from './api.ts';
+import { api, ApiError, download, onTeamsThemeChange, signIn, teamsHost } from './api.ts';
 import { renderIssue } from './issues.ts';
 import { errorText, fieldName, SKIP_REASONS, TEXTS, type Lang, type Texts } from './texts.ts';
 
@@ -193,7 +192,7 @@ export function Root() {
       const l = preferredLang(host.locale);
       setLang(l);
       setTheme(preferredTheme(host.theme));
-      if (host.inTeams) app.registerOnThemeChangeHandler((name) => setTheme(preferredTheme(name)));
+      if (host.inTeams) onTeamsThemeChange((name) => setTheme(preferredTheme(name)));
       const linked = host.subPageId ?? pageParams.get('plan');
       if (linked && /^[0-9a-f-]{36}$/i.test(linked)) setPlanId(linked);
       try {

@@ -1,5 +1,10 @@
 /** The tab's calls to /api/tab/*: the Teams SSO token, and errors as {code, reason} for the catalogue. */
-import { app, authentication } from '@microsoft/teams-js';
+/**
+ * teams-js is loaded only inside Teams: its module fetches the list of valid Teams domains from a CDN
+ * when it starts, which a page outside Teams (the demo in a browser) never needs.
+ */
+type TeamsJs = typeof import('@microsoft/teams-js');
+let teams: TeamsJs | null = null;
 
 export class ApiError extends Error {
   constructor(readonly code: string, readonly reason?: string, readonly details?: Record<string, unknown>) {
@@ -20,7 +25,12 @@ export interface Host {
 
 /** Teams context when hosted in Teams (initialize answers within 1.5 s), else nothing. */
 export async function teamsHost(): Promise<Host> {
+  // Teams hosts a tab in a frame (or a window it opened); a page on its own is not in Teams, and then
+  // teams-js is not started at all (it would fetch its list of valid Teams domains from a CDN).
+  if (window.parent === window && !window.opener) return { inTeams: false, locale: null, theme: null, subPageId: null };
   try {
+    teams = await import('@microsoft/teams-js');
+    const { app } = teams;
     await Promise.race([app.initialize(), new Promise((_, reject) => setTimeout(() => reject(new Error('not in Teams')), 1500))]);
     const ctx = await app.getContext();
     return { inTeams: true, locale: ctx.app.locale ?? null, theme: ctx.app.theme ?? null, subPageId: ctx.page.subPageId ?? null };
@@ -29,9 +39,14 @@ export async function teamsHost(): Promise<Host> {
   }
 }
 
+/** Follows the Teams theme as the user changes it (inside Teams only). */
+export function onTeamsThemeChange(handler: (theme: string) => void): void {
+  teams?.app.registerOnThemeChangeHandler(handler);
+}
+
 export async function signIn(host: Host): Promise<void> {
-  if (host.inTeams) {
-    token = await authentication.getAuthToken();
+  if (host.inTeams && teams) {
+    token = await teams.authentication.getAuthToken();
     return;
   }
   // Outside Teams only the demo hands out a token.
