@@ -10,6 +10,7 @@ import type { Logger } from '../log.ts';
 import type { SafetyStore } from '../store/safety-store.ts';
 import type { SyncService } from '../sync/sync-service.ts';
 import { historyCsv } from '../sync/history.ts';
+import { isTimeZone } from '../sync/scheduler.ts';
 import { bearerToken, jsonBody, param, parse, route, secretsEqual } from './http.ts';
 
 export interface AdminApiDeps {
@@ -72,6 +73,8 @@ const Settings = z
     initialPassword: z.string().min(1).max(128).refine((v) => v.trim() !== '', { message: 'must not be blank' }).optional(),
     deletionThreshold: z.number().int().min(0).max(10_000_000).optional(),
     schedule: cron.optional(),
+    /** The company's time zone (IANA), the zone the schedule's cron is read in. Default Asia/Tokyo. */
+    timeZone: z.string().trim().max(64).refine(isTimeZone, { message: 'must be an IANA time zone such as "Asia/Tokyo"' }).optional(),
   })
   .strict();
 
@@ -125,10 +128,14 @@ export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
     res.send(200, await store.updateCompany(param(req, 'cid'), parse(CompanyPatch, jsonBody(req))));
   }));
   server.get(`${base}/companies/:cid/settings`, h(async (req, res) => {
-    res.send(200, await store.getSettings(param(req, 'cid')));
+    const cid = param(req, 'cid');
+    res.send(200, { ...(await store.getSettings(cid)), timeZone: await store.getTimeZone(cid) });
   }));
   server.patch(`${base}/companies/:cid/settings`, h(async (req, res) => {
-    res.send(200, await store.updateSettings(param(req, 'cid'), parse(Settings, jsonBody(req))));
+    const cid = param(req, 'cid');
+    const { timeZone, ...body } = parse(Settings, jsonBody(req));
+    const settings = await store.updateSettings(cid, body);
+    res.send(200, { ...settings, timeZone: timeZone === undefined ? await store.getTimeZone(cid) : await store.setTimeZone(cid, timeZone) });
   }));
 
   server.get(`${base}/companies/:cid/departments`, h(async (req, res) => {

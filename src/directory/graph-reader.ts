@@ -25,6 +25,7 @@ import {
   DEFAULT_READ_DEADLINE_IN_MS,
   isResyncCode,
   nextLinkOf,
+  OrganizationSchema,
   parsePage,
   pathOnly,
   positiveMs,
@@ -101,6 +102,8 @@ export interface DirectoryReader {
   read(options?: ReadOptions): Promise<DirectorySnapshot>;
   /** The credential's tenant (`GET /organization`, else the token's `tid`), without reading any user. */
   tenantId?(options?: ReadOptions): Promise<string>;
+  /** The tenant's display name (`GET /organization`), or null when Graph does not tell it. */
+  tenantName?(options?: ReadOptions): Promise<string | null>;
   readDelta?(deltaLink: string | null, options?: ReadOptions): Promise<DirectoryDelta>;
   latestDeltaLink?(options?: ReadOptions): Promise<string>;
 }
@@ -338,7 +341,13 @@ export function createGraphDirectoryReader(
     return deltaLink;
   }
 
-  return { read, readDelta, latestDeltaLink, tenantId: provenTenantId };
+  async function tenantName(opts: ReadOptions = {}): Promise<string | null> {
+    const parsed = OrganizationSchema.safeParse(await graph.getJson('/organization', opts.signal ? { signal: opts.signal } : {}));
+    const name = parsed.success ? parsed.data.value[0]?.['displayName'] : undefined;
+    return typeof name === 'string' && name.trim() ? name.trim() : null;
+  }
+
+  return { read, readDelta, latestDeltaLink, tenantId: provenTenantId, tenantName };
 }
 
 

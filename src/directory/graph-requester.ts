@@ -94,7 +94,7 @@ export interface Page {
   '@odata.count'?: number;
 }
 
-const OrganizationSchema = z.object({ value: z.array(z.object({ id: z.string().min(1) }).passthrough()) }).passthrough();
+export const OrganizationSchema = z.object({ value: z.array(z.object({ id: z.string().min(1) }).passthrough()) }).passthrough();
 
 export function createGraphRequester(options: GraphClientOptions): GraphRequester {
   const graphBaseUrl = normaliseBaseUrl(options.graphBaseUrl);

@@ -323,6 +323,15 @@ alter table users add constraint users_email_unique unique (company_id, email_ke
 `);
     },
   },
+  {
+    version: 9,
+    name: 'the company time zone the schedule and the tab read in',
+    sql: `
+-- The schedule's cron expression and every time the tab shows are read in the company's time zone
+-- (an IANA name). Not a planner input: changing it leaves pending plans valid.
+alter table companies add column time_zone text not null default 'Asia/Tokyo';
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

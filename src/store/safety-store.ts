@@ -260,6 +260,23 @@ export class SafetyStore {
     });
   }
 
+  /** The company's time zone (IANA name, default Asia/Tokyo): the schedule and the tab read times in it. */
+  async getTimeZone(companyId: string): Promise<string> {
+    const [row] = await this.db.query<{ time_zone: string }>('select time_zone from companies where id = $1', [companyId]);
+    if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
+    return row.time_zone;
+  }
+
+  /** Sets the company's time zone; the caller has validated the IANA name. */
+  async setTimeZone(companyId: string, timeZone: string): Promise<string> {
+    const [row] = await this.db.query<{ time_zone: string }>(
+      'update companies set time_zone = $2, updated_at = now() where id = $1 returning time_zone',
+      [companyId, timeZone],
+    );
+    if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
+    return row.time_zone;
+  }
+
   // ------------------------------------------------------------ departments
 
   async listDepartments(companyId: string): Promise<Department[]> {
@@ -554,9 +571,10 @@ export class SafetyStore {
     return rows.map(toRun);
   }
 
-  async getRun(runId: string): Promise<ReturnType<typeof toRun> | null> {
+  /** A run by id; with `companyId`, only that company's run. */
+  async getRun(runId: string, companyId?: string): Promise<ReturnType<typeof toRun> | null> {
     if (!UUID_RE.test(runId)) return null;
-    const [row] = await this.db.query<RunRow>('select * from runs where id = $1', [runId]);
+    const [row] = await this.db.query<RunRow>('select * from runs where id = $1 and ($2::uuid is null or company_id = $2::uuid)', [runId, companyId ?? null]);
     return row ? toRun(row) : null;
   }
 

@@ -21,9 +21,24 @@ export interface SchedulerDeps {
   onScheduledPlan?: (plan: StoredPlan) => Promise<void>;
 }
 
-/** The first time after `after` that the cron expression names, or null. */
-export function nextRunAfter(schedule: string, after: Date): Date | null {
-  return new Cron(schedule, { paused: true }).nextRun(after);
+/**
+ * The first time after `after` that the cron expression names, or null. The expression is read in
+ * `timeZone` (IANA name; the company's, default Asia/Tokyo in the store); without one, in the
+ * process's local time. The scheduler and the tab's "next run" both call this, so they agree.
+ */
+export function nextRunAfter(schedule: string, after: Date, timeZone?: string): Date | null {
+  return new Cron(schedule, { paused: true, ...(timeZone ? { timezone: timeZone } : {}) }).nextRun(after);
+}
+
+/** Whether `timeZone` is an IANA time zone this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  if (!timeZone || timeZone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export class SyncScheduler {
@@ -39,8 +54,8 @@ export class SyncScheduler {
   async tick(): Promise<StoredPlan[]> {
     const now = this.clock();
     const made: StoredPlan[] = [];
-    const due = await this.deps.store.db.query<{ id: string; schedule: string; last: Date | string | null }>(
-      `select c.id, c.schedule, s.last_scheduled_at as last
+    const due = await this.deps.store.db.query<{ id: string; schedule: string; time_zone: string; last: Date | string | null }>(
+      `select c.id, c.schedule, c.time_zone, s.last_scheduled_at as last
          from companies c left join sync_state s on s.company_id = c.id
         where c.schedule is not null`,
     );
@@ -51,7 +66,7 @@ export class SyncScheduler {
         await this.claim(c.id, null, now);
         continue;
       }
-      const next = nextRunAfter(c.schedule, last);
+      const next = nextRunAfter(c.schedule, last, c.time_zone);
       if (!next || next > now) continue;
       if (!(await this.claim(c.id, last, now))) continue; // another instance took this slot
       try {

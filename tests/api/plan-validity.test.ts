@@ -136,10 +136,14 @@ for (const engine of engines()) {
       await refusedAsStale((P) => call('PATCH', `${P}/settings`, { deletionThreshold: 0 }));
     });
 
-    it('a change that is no input of the planner (the schedule) leaves the plan pending', async () => {
+    it('a change that is no input of the planner (the schedule, the time zone) leaves the plan pending', async () => {
       const { P } = await newCompany();
       const p = await plan(P);
       assert.equal((await call('PATCH', `${P}/settings`, { schedule: '0 3 * * *' })).status, 200);
+      const tz = await call<{ timeZone: string }>('PATCH', `${P}/settings`, { timeZone: 'Europe/Paris' });
+      assert.equal(tz.status, 200);
+      assert.equal(tz.body.timeZone, 'Europe/Paris');
+      assert.equal((await call('PATCH', `${P}/settings`, { timeZone: 'Not/AZone' })).status, 400);
       assert.equal((await call<Plan>('GET', `${P}/sync/plans/${p.id}`)).body.status, 'pending');
       const r = await apply(P, p);
       assert.equal(r.status, 200, JSON.stringify(r.body));

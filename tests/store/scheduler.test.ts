@@ -34,6 +34,12 @@ describe('nextRunAfter', () => {
     assert.deepEqual(nextRunAfter('0 3 * * *', after), new Date(2026, 10, 24, 3, 0, 0));
     assert.deepEqual(nextRunAfter('*/15 * * * *', after), new Date(2026, 10, 24, 2, 45, 0));
   });
+
+  it('defect: the schedule was read in the server\'s zone (03:00 UTC = 12:00 in Tokyo); now in the company time zone: 03:00 in Asia/Tokyo is 18:00 UTC the day before', () => {
+    const after = new Date(Date.UTC(2026, 10, 23, 12, 0, 0));
+    assert.equal(nextRunAfter('0 3 * * *', after, 'Asia/Tokyo')!.toISOString(), '2026-11-23T18:00:00.000Z');
+    assert.equal(nextRunAfter('0 3 * * *', after, 'UTC')!.toISOString(), '2026-11-24T03:00:00.000Z');
+  });
 });
 
 for (const engine of engines()) {
@@ -54,6 +60,9 @@ for (const engine of engines()) {
       const a = make();
       const b = make();
       const company = await store.createCompany({ name: 'Scheduled', plan: 'premier', maxUsers: 10 });
+      assert.equal(await store.getTimeZone(company.id), 'Asia/Tokyo', 'the default company time zone');
+      // The times below are the process's local times: read the cron in the same zone.
+      await store.setTimeZone(company.id, Intl.DateTimeFormat().resolvedOptions().timeZone);
       assert.deepEqual(await a.tick(), [], 'no schedule: nothing happens');
 
       await store.updateSettings(company.id, { schedule: '0 3 * * *', initialPassword: 'Welcome#2026' });
@@ -71,6 +80,21 @@ for (const engine of engines()) {
       assert.equal((await store.listRuns(company.id)).length, 0);
       now = new Date(2026, 10, 25, 3, 0, 5);
       assert.equal((await b.tick()).length, 1, 'the next day fires again');
+    });
+
+    it('defect: a scheduled plan fired at the server\'s 03:00; now at 03:00 of the company time zone (default Asia/Tokyo), whatever the server zone', async () => {
+      let now = new Date('2026-11-23T10:00:00Z');
+      const sync = new SyncService(store, { clock: () => now });
+      const scheduler = new SyncScheduler({ store, sync, directoryFor: async () => reader, log: silentLogger, clock: () => now });
+      const company = await store.createCompany({ name: 'Tokyo', plan: 'premier', maxUsers: 10 });
+      await store.updateSettings(company.id, { schedule: '0 3 * * *', initialPassword: 'Welcome#2026' });
+      assert.deepEqual(await scheduler.tick(), [], 'switching on does not fire');
+      now = new Date('2026-11-23T17:59:00Z'); // 02:59 in Tokyo
+      assert.deepEqual(await scheduler.tick(), []);
+      now = new Date('2026-11-23T18:00:30Z'); // 03:00:30 in Tokyo
+      const made = await scheduler.tick();
+      assert.equal(made.filter((p) => p.companyId === company.id).length, 1);
+      await store.updateSettings(company.id, { schedule: null });
     });
 
     it('a company reads only its own tenant: a scheduled plan of company B (linked to tenant B) on a server whose Graph credential belongs to tenant A reads no user, is refused with TENANT_MISMATCH, mirrors and posts nothing', async () => {
@@ -111,6 +135,7 @@ for (const engine of engines()) {
         });
         const companyB = await store.createCompany({ name: 'Company B', plan: 'premier', maxUsers: 500, entraTenantId: TENANT_B });
         await store.updateSettings(companyB.id, { schedule: '0 3 * * *', initialPassword: 'Welcome#2026' });
+        await store.setTimeZone(companyB.id, Intl.DateTimeFormat().resolvedOptions().timeZone);
         await scheduler.tick();
         now = new Date(2026, 10, 24, 3, 0, 30);
         const before = tenantA.requestLog.length;

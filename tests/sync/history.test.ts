@@ -58,4 +58,24 @@ describe('history CSV', () => {
     assert.deepEqual(parsed.map((r) => r['after']), ['taro@contoso.jp', '山田 太郎', '03-1234']);
     assert.equal(parsed[0]!['subject'], 'taro@contoso.jp');
   });
+
+  it('in Japanese and the company time zone: columns, actions and field names in words, times in the zone, people by name', () => {
+    const csv = historyCsv([entry({ loginName: 'taro@contoso.jp', name: '山田 太郎' }, 'teams:AlexW@contoso.onmicrosoft.com')], {
+      lang: 'ja',
+      timeZone: 'Asia/Tokyo',
+      actorName: (a) => (a === 'teams:AlexW@contoso.onmicrosoft.com' ? 'Alex Wilber' : null),
+    });
+    const parsed = rows(csv);
+    assert.deepEqual(Object.keys(parsed[0]!), ['日時 (Asia/Tokyo)', '種類', '実行 ID', '実行した人', '対象', '操作', '名前', '項目', '変更前', '変更後']);
+    assert.equal(parsed[0]!['日時 (Asia/Tokyo)'], '2026-11-24 09:00:00', '00:00 UTC is 09:00 in Tokyo');
+    assert.equal(parsed[0]!['種類'], '読み込み');
+    assert.equal(parsed[0]!['実行した人'], 'Alex Wilber');
+    assert.equal(parsed[0]!['操作'], '作成');
+    assert.deepEqual(parsed.map((r) => r['項目']), ['ログイン名', '氏名']);
+  });
+
+  it('defect 3 holds in every language: a formula in a name or an actor\'s display name stays text in the Japanese CSV', () => {
+    const parsed = rows(historyCsv([entry({ loginName: '=1+1', name: '@SUM(A1)' }, 'teams:x')], { lang: 'ja', timeZone: 'UTC', actorName: () => '=HYPERLINK("x")' }));
+    for (const r of parsed) for (const v of Object.values(r)) assert.ok(!/^[=+\-@\t\r]/.test(v), `a live formula: ${v}`);
+  });
 });

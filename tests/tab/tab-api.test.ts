@@ -10,7 +10,13 @@ import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../src/devt
 import type { Plan, Run } from '../../src/domain/types.ts';
 import { SigningKeyCache } from '../../src/teams/sso.ts';
 import { registerTabRoutes } from '../../src/teams/tab/tab-routes.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildTab } from '../../scripts/build-tab.ts';
+import { TAB_BUILD_DIR } from '../../src/teams/tab/tab-routes.ts';
 import { startTestServer, type TestServer } from '../helpers/api.ts';
+
+const DEMO_ADMIN_NAME = 'Alex Wilber';
 
 describe('configuration tab API', function () {
   this.timeout(60_000);
@@ -47,15 +53,24 @@ describe('configuration tab API', function () {
     await tenant?.close();
   });
 
-  it('serves the page and the teams-js library', async () => {
+  it('serves the page and its bundle (React, Fluent UI and teams-js built by npm run build:tab)', async () => {
+    if (!existsSync(join(TAB_BUILD_DIR, 'tab.js'))) await buildTab();
     const page = await fetch(`${t.running.url}/tab`);
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /<main id="app"/);
+    const html = await page.text();
+    assert.match(html, /<div id="root">/);
+    for (const [, src] of html.matchAll(/<(?:script|link)[^>]+(?:src|href)="([^"]+)"/g)) assert.match(src!, /^\/tab\//, `served here, not from a CDN: ${src}`);
     assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors/);
-    const lib = await fetch(`${t.running.url}/tab/static/teams-js.js`);
-    assert.equal(lib.status, 200);
-    assert.ok((await lib.text()).length > 10_000);
+    const bundle = await fetch(`${t.running.url}/tab/static/tab.js`);
+    assert.equal(bundle.status, 200);
+    const js = await bundle.text();
+    assert.ok(js.length > 100_000);
+    assert.match(js, /FluentProvider|fui-FluentProvider/, 'Fluent UI is in the bundle');
     assert.equal((await fetch(`${t.running.url}/tab/static/..%2Fpackage.json`)).status, 404);
+    assert.equal((await fetch(`${t.running.url}/tab/static/tab.css`)).status, 404);
+    const guide = await fetch(`${t.running.url}/tab/scim-guide`);
+    assert.equal(guide.status, 200);
+    assert.match(await guide.text(), /SCIM/);
   });
 
   it('refuses callers without a valid Teams SSO token, and non-administrators (R2)', async () => {
@@ -113,7 +128,72 @@ describe('configuration tab API', function () {
     const runs = await call<Run[]>('GET', '/api/tab/runs');
     assert.equal(runs.body[0]!.id, run.body.id);
     const csv = await fetch(`${t.running.url}/api/tab/history.csv`, { headers: as(admin) });
-    assert.match(await csv.text(), /teams:AlexW@contoso\.onmicrosoft\.com/);
+    assert.match(await csv.text(), /Alex Wilber|teams:AlexW@contoso\.onmicrosoft\.com/);
+  });
+
+  it('status: the tenant by name, the last import by who and its result, the next run in the company time zone, SCIM activity', async () => {
+    assert.equal((await call('PATCH', '/api/tab/settings', { schedule: '0 3 * * *', timeZone: 'Asia/Tokyo' })).status, 200);
+    const st = await call<{
+      company: { plan: string };
+      tenant: { id: string; name: string | null };
+      lastRun: { status: string; confirmedByActor: { kind: string; name: string } } | null;
+      timeZone: string;
+      nextRunAt: string | null;
+      scimLastUsedAt: string | null;
+    }>('GET', '/api/tab/status');
+    assert.equal(st.status, 200, JSON.stringify(st.body));
+    assert.equal(st.body.tenant.id, DEMO_TENANT_ID);
+    assert.ok(st.body.tenant.name && !/^[0-9a-f-]{36}$/i.test(st.body.tenant.name), `tenant by name: ${st.body.tenant.name}`);
+    assert.equal(st.body.lastRun?.status, 'succeeded');
+    assert.deepEqual(st.body.lastRun?.confirmedByActor, { kind: 'person', name: DEMO_ADMIN_NAME });
+    assert.equal(st.body.timeZone, 'Asia/Tokyo');
+    // 03:00 in Tokyo is 18:00 UTC.
+    assert.match(st.body.nextRunAt ?? '', /T18:00:00\.000Z$/);
+    const bad = await call<{ error: { code: string } }>('PATCH', '/api/tab/settings', { timeZone: 'Mars/Olympus' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.code, 'VALIDATION_FAILED');
+    assert.equal((await call<{ timeZone: string }>('PATCH', '/api/tab/settings', { timeZone: 'UTC' })).body.timeZone, 'UTC');
+    assert.match((await call<{ nextRunAt: string }>('GET', '/api/tab/status')).body.nextRunAt, /T03:00:00\.000Z$/);
+    assert.equal((await call('PATCH', '/api/tab/settings', { timeZone: 'Asia/Tokyo', schedule: null })).status, 200);
+  });
+
+  it('status: SCIM last activity is the last time any token of the company was used', async () => {
+    const before = await call<{ scimLastUsedAt: string | null; scimActiveTokens: number }>('GET', '/api/tab/status');
+    const issued = await call<{ id: string; token: string }>('POST', '/api/tab/scim-tokens', { label: 'activity check' });
+    const scim = await fetch(`${t.running.url}/scim/v2/Users?count=1`, { headers: { authorization: `Bearer ${issued.body.token}` } });
+    assert.equal(scim.status, 200);
+    const after = await call<{ scimLastUsedAt: string | null; scimActiveTokens: number }>('GET', '/api/tab/status');
+    assert.ok(after.body.scimLastUsedAt, 'a SCIM request is recorded');
+    assert.ok(!before.body.scimLastUsedAt || after.body.scimLastUsedAt >= before.body.scimLastUsedAt);
+    assert.equal(after.body.scimActiveTokens, before.body.scimActiveTokens + 1);
+    assert.equal((await call('DELETE', `/api/tab/scim-tokens/${issued.body.id}`)).status, 204);
+  });
+
+  it('defect: history showed teams:AlexW@… and no run detail; now the run by the person\'s name, with its field-level changes; another company\'s or an unknown run is 404', async () => {
+    const runs = await call<{ id: string; confirmedByActor: { name: string } }[]>('GET', '/api/tab/runs');
+    assert.equal(runs.body[0]!.confirmedByActor.name, DEMO_ADMIN_NAME);
+    const detail = await call<{ run: { id: string }; changes: { entity: string; action: string }[] }>('GET', `/api/tab/runs/${runs.body[0]!.id}`);
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.run.id, runs.body[0]!.id);
+    assert.ok(detail.body.changes.some((c) => c.entity === 'user' && c.action === 'create'));
+    assert.ok(detail.body.changes.some((c) => c.action === 'update'));
+    assert.equal((await call('GET', `/api/tab/runs/${randomUUID()}`)).status, 404);
+    assert.equal((await call('GET', '/api/tab/runs/not-a-run')).status, 404);
+  });
+
+  it('defect: the CSV was English and UTC only; now history CSV in the admin\'s language and time zone (?lang=ja&tz=Asia/Tokyo), people by name, formulas neutralised', async () => {
+    const res = await fetch(`${t.running.url}/api/tab/history.csv?lang=ja&tz=Asia/Tokyo`, { headers: as(admin) });
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const [header, first] = text.replace(/^\ufeff/, '').split('\n');
+    assert.equal(header, '日時 (Asia/Tokyo),種類,実行 ID,実行した人,対象,操作,名前,項目,変更前,変更後');
+    assert.match(first!, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/);
+    assert.match(text, new RegExp(DEMO_ADMIN_NAME));
+    assert.doesNotMatch(text, /teams:AlexW/);
+    assert.match(text, /,読み込み,/);
+    const bad = await fetch(`${t.running.url}/api/tab/history.csv?tz=Nowhere/City`, { headers: as(admin) });
+    assert.equal(bad.status, 400);
+    assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'VALIDATION_FAILED');
   });
 
   it('undo: preview, then confirm, reverses the import', async () => {

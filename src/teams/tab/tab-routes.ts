@@ -4,8 +4,7 @@
  * with the full lists, undo, and disconnect — each call authenticated by the
  * Teams SSO token and the R1–R3 decision (tab-auth.ts).
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Request, Response, Server } from 'restify';
@@ -15,7 +14,8 @@ import { AppError } from '../../domain/errors.ts';
 import type { Logger } from '../../log.ts';
 import type { SafetyStore } from '../../store/safety-store.ts';
 import { ScimTokenStore } from '../../store/scim-tokens.ts';
-import { historyCsv } from '../../sync/history.ts';
+import { historyCsv, type CsvLanguage } from '../../sync/history.ts';
+import { isTimeZone, nextRunAfter } from '../../sync/scheduler.ts';
 import type { SyncService } from '../../sync/sync-service.ts';
 import type { SsoSource } from '../bot/context.ts';
 import type { SigningKeyCache } from '../sso.ts';
@@ -32,12 +32,15 @@ export interface TabDeps {
   publicBaseUrl?: string;
   /** The authority's signing keys (default: the process's bounded cache). */
   signingKeys?: SigningKeyCache;
+  /** For the next scheduled run. Default: the wall clock. */
+  clock?: () => Date;
 }
 
 const STATIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'static');
+/** The page's bundle (React, Fluent UI, teams-js), built by `npm run build:tab` (scripts/build-tab.ts). */
+export const TAB_BUILD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'build', 'tab');
 const STATIC_FILES: Record<string, string> = {
   'tab.js': 'text/javascript; charset=utf-8',
-  'tab.css': 'text/css; charset=utf-8',
 };
 
 const Settings = z
@@ -45,19 +48,26 @@ const Settings = z
     initialPassword: z.string().min(8).max(128).optional(),
     deletionThreshold: z.number().int().min(0).max(10_000_000).optional(),
     schedule: z.string().trim().max(100).nullable().optional(),
+    timeZone: z.string().trim().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Asia/Tokyo"').optional(),
   })
   .strict();
+const CsvQuery = z.object({
+  lang: z.enum(['en', 'ja']).optional(),
+  tz: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as "Asia/Tokyo"').optional(),
+});
 const ApplyBody = z.object({ confirmDeletions: z.boolean().optional() }).strict();
 const TokenBody = z.object({ label: z.string().trim().max(100).default('') }).strict();
 const Empty = z.object({}).strict();
 
-function teamsJsPath(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@microsoft/teams-js/package.json')), 'dist', 'umd', 'MicrosoftTeams.min.js');
+/** Who did something, as the page names them. */
+export interface Actor {
+  kind: 'person' | 'schedule' | 'scim' | 'api' | 'cli' | 'unknown';
+  name: string | null;
 }
 
 export function registerTabRoutes(server: Server, deps: TabDeps): void {
   const { store, sync, log } = deps;
+  const now = deps.clock ?? (() => new Date());
   const tokens = new ScimTokenStore(store.db);
   const html = readFileSync(join(STATIC_DIR, 'index.html'), 'utf8');
 
@@ -69,6 +79,16 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   };
   server.get('/tab', page);
   server.get('/tab/', page);
+  // The SCIM setup guide the tab links to (docs/scim.md), as text the browser shows.
+  const guide = join(TAB_BUILD_DIR, '..', '..', 'docs', 'scim.md');
+  server.get('/tab/scim-guide', async (_req, res) => {
+    if (!existsSync(guide)) {
+      res.send(404, { error: { code: 'NOT_FOUND', message: 'Not found.' } });
+      return;
+    }
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.sendRaw(200, readFileSync(guide));
+  });
   server.get('/tab/static/:file', async (req, res) => {
     const file = String(req.params.file ?? '');
     const type = STATIC_FILES[file];
@@ -76,12 +96,13 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
       res.send(404, { error: { code: 'NOT_FOUND', message: 'Not found.' } });
       return;
     }
+    const path = join(TAB_BUILD_DIR, file);
+    if (!existsSync(path)) {
+      res.send(503, { error: { code: 'TAB_NOT_BUILT', message: 'The tab is not built: run npm run build:tab.' } });
+      return;
+    }
     res.setHeader('content-type', type);
-    res.sendRaw(200, readFileSync(join(STATIC_DIR, file)));
-  });
-  server.get('/tab/static/teams-js.js', async (_req, res) => {
-    res.setHeader('content-type', 'text/javascript; charset=utf-8');
-    res.sendRaw(200, readFileSync(teamsJsPath()));
+    res.sendRaw(200, readFileSync(path));
   });
 
   const h = (fn: (caller: TabCaller, req: Request, res: Response) => Promise<void>) =>
@@ -97,6 +118,35 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
     });
   const who = (c: TabCaller) => `teams:${c.user.loginName}`;
 
+  /**
+   * People by name, not by their recorded actor: `teams:AlexW@…` and `api:AlexW@…` become the service
+   * user's display name; the schedule, SCIM and the CLI keep a kind the page words itself.
+   */
+  const actorNames = (companyId: string) => {
+    const cache = new Map<string, Promise<string | null>>();
+    const lookup = (loginName: string) => {
+      let p = cache.get(loginName.toLowerCase());
+      if (!p) {
+        p = store.findUserByLoginName(companyId, loginName).then((u) => u?.name ?? null, () => null);
+        cache.set(loginName.toLowerCase(), p);
+      }
+      return p;
+    };
+    return async (actor: string | null): Promise<Actor> => {
+      if (!actor) return { kind: 'unknown', name: null };
+      if (actor === 'schedule') return { kind: 'schedule', name: null };
+      const m = /^(teams|api|cli|scim):(.*)$/.exec(actor);
+      if (!m) return { kind: 'person', name: (await lookup(actor)) ?? actor };
+      const kind = m[1] as 'teams' | 'api' | 'cli' | 'scim';
+      if (kind === 'scim') return { kind: 'scim', name: m[2] || null };
+      return { kind: kind === 'teams' ? 'person' : kind, name: (await lookup(m[2]!)) ?? (m[2] || null) };
+    };
+  };
+  const withNames = async (companyId: string, runs: Awaited<ReturnType<SafetyStore['listRuns']>>) => {
+    const name = actorNames(companyId);
+    return Promise.all(runs.map(async (r) => ({ ...r, confirmedByActor: await name(r.confirmedBy), requestedByActor: await name(r.requestedBy) })));
+  };
+
   server.get('/api/tab/demo-token', route(log, async (_req, res) => {
     const source = await deps.sso();
     if (!deps.demoAdminObjectId || !source?.silentToken) throw new AppError('NOT_FOUND', 'Not found.');
@@ -107,22 +157,59 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   server.get('/api/tab/context', h(async (c, _req, res) => {
     res.send(200, {
       company: c.company,
-      settings: await store.getSettings(c.company.id),
+      settings: { ...(await store.getSettings(c.company.id)), timeZone: await store.getTimeZone(c.company.id) },
       user: { name: c.user.name, loginName: c.user.loginName },
       scimUrl: deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/+$/, '')}/scim/v2` : '/scim/v2',
     });
   }));
   server.patch('/api/tab/settings', h(async (c, req, res) => {
-    const body = parse(Settings, jsonBody(req));
+    const { timeZone, ...body } = parse(Settings, jsonBody(req));
     if (body.schedule) {
-      const { nextRunAfter } = await import('../../sync/scheduler.ts');
       try {
         nextRunAfter(body.schedule, new Date());
       } catch {
-        throw new AppError('VALIDATION_FAILED', 'schedule: must be a cron expression such as "0 3 * * *"');
+        throw new AppError('VALIDATION_FAILED', 'schedule: must be a cron expression such as "0 3 * * *"', { field: 'schedule' });
       }
     }
-    res.send(200, await store.updateSettings(c.company.id, body));
+    const settings = await store.updateSettings(c.company.id, body);
+    const tz = timeZone === undefined ? await store.getTimeZone(c.company.id) : await store.setTimeZone(c.company.id, timeZone);
+    res.send(200, { ...settings, timeZone: tz });
+  }));
+  // The header of the page: tenant by name, last import, next scheduled run, SCIM activity.
+  server.get('/api/tab/status', h(async (c, _req, res) => {
+    const [settings, timeZone, runs, scim] = await Promise.all([
+      store.getSettings(c.company.id),
+      store.getTimeZone(c.company.id),
+      store.listRuns(c.company.id, 50),
+      tokens.list(c.company.id),
+    ]);
+    let tenantName: string | null = null;
+    try {
+      tenantName = (await c.reader.tenantName?.()) ?? null;
+    } catch (e) {
+      log.warn('tab.tenant_name_unavailable', { companyId: c.company.id, code: e instanceof AppError ? e.code : 'INTERNAL' });
+    }
+    let nextRunAt: string | null = null;
+    if (settings.schedule) {
+      try {
+        nextRunAt = nextRunAfter(settings.schedule, now(), timeZone)?.toISOString() ?? null;
+      } catch {
+        nextRunAt = null;
+      }
+    }
+    const used = scim.map((t) => t.lastUsedAt).filter((x): x is string => x !== null).sort();
+    // The last import (an undo or a SCIM change is not one).
+    const [last] = await withNames(c.company.id, runs.filter((r) => r.kind === 'import').slice(0, 1));
+    res.send(200, {
+      company: { name: c.company.name, plan: c.company.plan },
+      tenant: { id: c.company.entraTenantId, name: tenantName },
+      lastRun: last ?? null,
+      schedule: settings.schedule,
+      timeZone,
+      nextRunAt,
+      scimLastUsedAt: used.at(-1) ?? null,
+      scimActiveTokens: scim.filter((t) => !t.revokedAt).length,
+    });
   }));
   server.post('/api/tab/plans', h(async (c, req, res) => {
     parse(Empty, jsonBody(req));
@@ -144,15 +231,36 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
     res.send(201, await sync.createUndoPlan(c.company.id, who(c)));
   }));
   server.get('/api/tab/runs', h(async (c, _req, res) => {
-    res.send(200, await store.listRuns(c.company.id, 20));
+    res.send(200, await withNames(c.company.id, await store.listRuns(c.company.id, 50)));
+  }));
+  // One run and its field-level changes from the change log.
+  server.get('/api/tab/runs/:rid', h(async (c, req, res) => {
+    const run = await store.getRun(param(req, 'rid'), c.company.id);
+    if (!run) throw new AppError('NOT_FOUND', 'Run not found.');
+    const [named] = await withNames(c.company.id, [run]);
+    res.send(200, { run: named, changes: await store.listChanges(c.company.id, { runId: run.id, limit: 5000 }) });
   }));
   server.get('/api/tab/history', h(async (c, _req, res) => {
     res.send(200, await store.listChanges(c.company.id, { limit: 200 }));
   }));
-  server.get('/api/tab/history.csv', h(async (c, _req, res) => {
+  // ?lang=ja&tz=Asia/Tokyo: columns and words in the admin's language, times in their zone, people by name.
+  server.get('/api/tab/history.csv', h(async (c, req, res) => {
+    const q = parse(CsvQuery, (req.query ?? {}) as unknown);
+    const changes = await store.listChanges(c.company.id, { limit: 100_000 });
+    const name = actorNames(c.company.id);
+    const names = new Map<string, string | null>();
+    for (const a of new Set(changes.map((x) => x.actor))) {
+      const n = await name(a);
+      names.set(a, n.kind === 'person' ? n.name : null);
+    }
+    const lang: CsvLanguage | undefined = q.lang;
     res.setHeader('content-type', 'text/csv; charset=utf-8');
     res.setHeader('content-disposition', 'attachment; filename="safety-sync-history.csv"');
-    res.sendRaw(200, historyCsv(await store.listChanges(c.company.id, { limit: 100_000 })));
+    res.sendRaw(200, historyCsv(changes, {
+      ...(lang ? { lang } : {}),
+      ...(q.tz ? { timeZone: q.tz } : {}),
+      actorName: (a) => names.get(a) ?? null,
+    }));
   }));
   server.get('/api/tab/scim-tokens', h(async (c, _req, res) => {
     res.send(200, await tokens.list(c.company.id));
