@@ -57,11 +57,16 @@ function actionsOf(card: unknown): { type: string; verb?: string; data?: unknown
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       if (typeof o.type === 'string' && o.type.startsWith('Action.')) out.push(o as { type: string });
-      Object.values(o).forEach(walk);
+      // The Universal Actions `refresh` is not a button: checked on its own (refreshOf).
+      for (const [k, x] of Object.entries(o)) if (k !== 'refresh') walk(x);
     }
   };
   walk(card);
   return out;
+}
+
+function refreshOf(card: unknown): { action: { type: string; verb?: string; data?: unknown }; userIds?: string[] } | undefined {
+  return (card as { refresh?: { action: { type: string; verb?: string; data?: unknown }; userIds?: string[] } }).refresh;
 }
 
 const messageBytes = (card: unknown) => byteSize({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
@@ -79,7 +84,8 @@ describe('Teams cards', function () {
     it(`${name}: valid Adaptive Card 1.5 (local schema subset + adaptivecards parser), known verbs, under 28 KB`, () => {
       assert.ok(validate(card), `${name}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`);
       assert.deepEqual(parserIssues(card), [], name);
-      for (const a of actionsOf(card)) {
+      const refresh = refreshOf(card);
+      for (const a of [...actionsOf(card), ...(refresh ? [refresh.action] : [])]) {
         if (a.type !== 'Action.Execute') continue;
         assert.ok((CARD_VERBS as readonly string[]).includes(a.verb!), `${name}: verb ${a.verb}`);
         assert.ok(CardActionDataSchema.safeParse(a.data).success, `${name}: data ${JSON.stringify(a.data)}`);
@@ -100,8 +106,8 @@ describe('Teams cards', function () {
     const withErrors = cards.find((c) => c.name === 'plan-errors-en')!.card;
     assert.deepEqual(actionsOf(withErrors).map((a) => a.verb), ['cancelImport']);
     const text = cardText(withErrors);
-    assert.match(text, /The email info@contoso\.com would be shared by bousai\.tantou, JohannaL@contoso\.onmicrosoft\.com\.\nFix: remove the address from one of them in the safety service or in Entra ID\./);
-    assert.match(text, /退職 太郎 \(taro\.taishoku@contoso\.onmicrosoft\.com\) was removed from Entra ID but cannot be deleted: they are the system administrator and scheduled-send responsible\.\nFix: remove the role in the safety service first\./);
+    assert.match(text, /The email address info@contoso\.com would be shared by bousai\.tantou, JohannaL@contoso\.onmicrosoft\.com\.\nFix: remove the address from one of them in the safety service or in Entra ID\./);
+    assert.match(text, /退職 太郎 \(taro\.taishoku@contoso\.onmicrosoft\.com\) was removed from Entra ID but cannot be deleted: they are the system administrator and the scheduled-send responsible\.\nFix: remove the role in the safety service first\./);
     assert.match(text, /more than its limit of 150/);
     const plain = cards.find((c) => c.name === 'plan-en')!.card;
     assert.deepEqual(actionsOf(plain).map((a) => a.verb), ['confirmImport', 'cancelImport']);
@@ -130,7 +136,7 @@ describe('Teams cards', function () {
           createUsers: [{ entraObjectId: 'x', loginName: 'x@x', name: '[click](https://evil.example) {{DATE(2020-01-01T00:00:00Z)}}', email: null, phone: null, departmentCode: null }],
         },
       },
-      { lang: 'en', companyName: 'C', requestedByName: 'A', usersRead: 1, readMs: 1 },
+      { lang: 'en', companyName: 'C', requestedByName: 'A', readMs: 1 },
     );
     const text = cardText(card);
     assert.ok(!text.includes('[click](https'), text);
@@ -170,7 +176,7 @@ describe('Teams cards', function () {
         ],
       } as unknown as Parameters<typeof planCard>[0];
       for (const lang of ['en', 'ja'] as const) {
-        const ctx = { lang, companyName: long('社'), requestedByName: long('依'), usersRead: 5, readMs: 1, notice: long('注') };
+        const ctx = { lang, companyName: long('社'), requestedByName: long('依'), readMs: 1, notice: long('注') };
         const card = planCard(plan, ctx);
         assert.ok(validate(card), ajv.errorsText(validate.errors));
         assert.deepEqual(parserIssues(card), []);
@@ -188,14 +194,14 @@ describe('Teams cards', function () {
     assert.equal(plan.summary.usersToCreate + plan.summary.usersToUpdate + plan.summary.usersUnchanged, 100_000);
     assert.ok(plan.errors.length >= 3000, `errors: ${plan.errors.length}`);
     for (const lang of ['en', 'ja'] as const) {
-      const card = planCard(plan, { lang, companyName: 'Contoso Holdings', requestedByName: 'Alex Wilber', usersRead: 100_000, readMs: 41_300 });
+      const card = planCard(plan, { lang, companyName: 'Contoso Holdings', requestedByName: 'Alex Wilber', readMs: 41_300 });
       assert.ok(validate(card), ajv.errorsText(validate.errors));
       assert.deepEqual(parserIssues(card), []);
       const bytes = messageBytes(card);
       assert.ok(bytes < TEAMS_MESSAGE_LIMIT_BYTES, `${lang}: ${bytes} bytes`);
       const text = cardText(card);
-      assert.match(text, lang === 'en' ? /more errors; the full list is in the Safety Sync tab/ : /全件は Safety Sync タブ/);
-      assert.match(text, lang === 'en' ? /Users to create\n40,000/ : /追加するユーザー\n40,000/);
+      assert.match(text, lang === 'en' ? /more errors; the full list is in the Safety Sync tab/ : /すべてのエラーは Safety Sync タブで確認できます/);
+      assert.match(text, lang === 'en' ? /Users to create\n40,000/ : /作成するユーザー\n40,000/);
     }
   });
 
