@@ -217,7 +217,7 @@ function deletionThresholdOf(plan: StoredPlan): number {
  * for everyone in a conversation of up to 60 members.
  */
 function withRefresh(card: AdaptiveCardJson, planId: string, ctx: Pick<PlanCardContext, 'lang' | 'refreshUserIds'>): AdaptiveCardJson {
-  const action = { type: 'Action.Execute', title: 'Refresh', verb: 'refresh', data: { planId, lang: ctx.lang } };
+  const action = { type: 'Action.Execute', title: strings(ctx.lang).refreshTitle, verb: 'refresh', data: { planId, lang: ctx.lang } };
   const ids = (ctx.refreshUserIds ?? []).filter((x) => x.length > 0).slice(0, 60);
   return { ...card, refresh: ids.length > 0 ? { action, userIds: ids } : { action } };
 }

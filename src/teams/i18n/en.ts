@@ -28,6 +28,7 @@ export const en: Strings = {
   importFailure: (code, message) => renderFailure('en', code, message),
   failure: (code, message) => renderFailure('en', code, message),
   openInTab: G.openInTab,
+  refreshTitle: 'Refresh',
   planTitle: 'Directory sync plan',
   subtitle: (company, tenantId) => `${md(company)} · Microsoft Entra tenant ${md(tenantId)}`,
   requested: (name, read, ms) => `Requested by ${md(name)}${readText(read, ms)}`,

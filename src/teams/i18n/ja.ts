@@ -25,6 +25,7 @@ export const ja: Strings = {
   importFailure: (code, message) => renderFailure('ja', code, message),
   failure: (code, message) => renderFailure('ja', code, message),
   openInTab: G.openInTab,
+  refreshTitle: '最新の状態に更新',
   planTitle: G.preview,
   subtitle: (company, tenantId) => `${md(company)}・Microsoft Entra ID ${G.tenant} ${md(tenantId)}`,
   requested: (name, read, ms) => `依頼者: ${md(name)} さん${readText(read, ms)}`,

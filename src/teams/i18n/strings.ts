@@ -44,6 +44,8 @@ export interface Strings {
   upToDate: string;
   /** The deep link into the configuration tab. */
   openInTab: string;
+  /** The Universal Actions refresh action's title (not shown as a button). */
+  refreshTitle: string;
   /** A card a newer plan replaced (applied, cancelled or just newer): read-only. */
   supersededTitle: string;
   supersededText: string;
