@@ -13,7 +13,7 @@ import { truncate } from '../domain/text.ts';
 import { hasChanges } from '../domain/plan-status.ts';
 import type { PlanWarning, Run, RunCounts, SkipReason, UpdatableField } from '../domain/types.ts';
 import type { StoredPlan } from '../store/safety-store.ts';
-import { acInstant, md, num, seconds, strings, type Lang, type Strings } from './i18n.ts';
+import { acInstant, md, num, seconds, SHOWN_MESSAGE_MAX_CHARS, strings, type Lang, type Strings } from './i18n.ts';
 
 export type AdaptiveCardJson = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
@@ -148,7 +148,6 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
 
   // Warnings: the first few of each kind, then how many more.
   const warnings: { text: string }[] = [];
-  if (ctx.notice) warnings.push({ text: `**${md(ctx.notice)}**` });
   const byCode = new Map<string, PlanWarning[]>();
   for (const w of plan.warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
   for (const group of byCode.values()) {
@@ -173,6 +172,9 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
     subtitle: s.subtitle(ctx.companyName, plan.tenantId),
     requested: s.requested(ctx.requestedByName, read, ctx.readMs),
     summary: summaryFacts,
+    // A note for the clicker (the deletion box was not ticked): right under the title, where they look.
+    hasNotice: Boolean(ctx.notice),
+    notice: md(ctx.notice ?? '', SHOWN_MESSAGE_MAX_CHARS),
     nothingToChange: !changing && plan.errors.length === 0,
     upToDate: s.upToDate,
     nothingText: s.nothingToChange,
