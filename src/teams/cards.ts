@@ -307,6 +307,8 @@ export function closedCard(
     subtitle: s.subtitle(companyName, plan.tenantId),
     lines: lines.map((text) => ({ text })),
     nothingChanged: s.nothingChanged,
+    // The Japanese failure title already says that nothing was changed (the glossary's sentence).
+    showNothingChanged: !title.includes(s.nothingChanged),
     offerPlanAgain: kind !== 'cancelled' && kind !== 'superseded',
     planAgainTitle: s.planAgain,
   });
