@@ -4,7 +4,10 @@
  *
  * Environment: PORT (the demo server, default 3978), PLAYGROUND_PORT (default 56150), DATABASE_URL
  * (default `memory:`: a fresh demo company every run; set DATABASE_URL or DATA_DIR to keep the data),
- * SAFETY_API_KEY (otherwise the demo prints a random one).
+ * SAFETY_API_KEY (otherwise the demo prints a random one), BOT_LOCALE (the bot's language whatever the
+ * client sends; the Agents Playground always sends en-US).
+ *
+ * `npm run playground -- --lang ja`: the bot answers in Japanese (sets BOT_LOCALE=ja-JP for the demo).
  *
  * The playground signs nothing, so the demo must accept anonymous requests: BOT_ID/BOT_PASSWORD are
  * removed from the demo's environment here (the bot refuses anonymous requests whenever BOT_ID is set).
@@ -42,8 +45,20 @@ async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
   throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }
 
+/** `--lang ja` / `--lang=ja` (or en): the bot's language in the demo, as BOT_LOCALE. */
+export function langArgument(argv: readonly string[]): 'ja-JP' | 'en-US' | null {
+  const i = argv.findIndex((a) => a === '--lang' || a.startsWith('--lang='));
+  if (i < 0) return null;
+  const value = (argv[i]!.includes('=') ? argv[i]!.slice('--lang='.length) : argv[i + 1] ?? '').trim().toLowerCase();
+  if (value.startsWith('ja')) return 'ja-JP';
+  if (value.startsWith('en')) return 'en-US';
+  throw new Error(`--lang must be ja or en, not "${value}"`);
+}
+
 async function main(): Promise<void> {
   const demoEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+  const lang = langArgument(process.argv.slice(2));
+  if (lang) demoEnv.BOT_LOCALE = lang;
   if (!process.env.DATABASE_URL && !process.env.DATA_DIR) demoEnv.DATABASE_URL = 'memory:';
   if (demoEnv.BOT_ID) console.log('playground: BOT_ID is ignored here (the Agents Playground sends unsigned requests; demo mode accepts them only without BOT_ID).');
   delete demoEnv.BOT_ID;
@@ -79,7 +94,9 @@ async function main(): Promise<void> {
     [
       '',
       `Agents Playground: http://127.0.0.1:${playgroundPort}  (you are Alex Wilber, system administrator and Cloud Application Administrator)`,
-      '  type "sync directory", read the plan card, press Confirm import.',
+      demoEnv.BOT_LOCALE?.startsWith('ja')
+        ? '  「ディレクトリ同期」と入力し、読み込み内容を確認して「読み込みを実行」を押してください（BOT_LOCALE=ja-JP）。'
+        : '  type "sync directory", read the plan card, press Confirm import (npm run playground -- --lang ja for Japanese).',
       'Stop with Ctrl+C.',
       '',
     ].join('\n'),

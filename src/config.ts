@@ -57,6 +57,10 @@ const EnvSchema = z.object({
   GRAPH_REQUEST_TIMEOUT_MS: optional.transform(positiveInteger),
   GRAPH_READ_DEADLINE_MS: optional.transform(positiveInteger),
   PUBLIC_BASE_URL: optional,
+  /** Demo setting: the language the bot answers in whatever the client sends (the Agents Playground always sends en-US). */
+  BOT_LOCALE: optional.refine((v) => v === undefined || /^(ja|en)([-_][A-Za-z]{2,4})?$/i.test(v), { message: 'must be ja, ja-JP, en or en-US' }),
+  /** The Teams app id (manifest `id`), for the "Open in Safety Sync tab" deep link; BOT_ID when unset. */
+  TEAMS_APP_ID: optional,
 });
 
 export interface Config {
@@ -81,6 +85,10 @@ export interface Config {
   /** Graph timeouts (GRAPH_REQUEST_TIMEOUT_MS, GRAPH_READ_DEADLINE_MS); unset: the reader's defaults, 30 s and 10 minutes. */
   graphTimeouts: { requestTimeoutInMs?: number; readDeadlineInMs?: number };
   publicBaseUrl: string | undefined;
+  /** BOT_LOCALE: when set, the bot speaks this language whatever locale the client sends (demo, Agents Playground). */
+  botLocale: string | undefined;
+  /** TEAMS_APP_ID (the manifest's `id`), for deep links into the static tab. */
+  teamsAppId: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -117,5 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.GRAPH_READ_DEADLINE_MS !== undefined ? { readDeadlineInMs: e.GRAPH_READ_DEADLINE_MS } : {}),
     },
     publicBaseUrl: e.PUBLIC_BASE_URL,
+    botLocale: e.BOT_LOCALE,
+    teamsAppId: e.TEAMS_APP_ID,
   };
 }

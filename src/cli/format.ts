@@ -1,5 +1,11 @@
-/** Plain-text rendering of a plan and a run for the terminal. */
-import type { Plan, Run } from '../domain/types.ts';
+/**
+ * Plain-text rendering of a plan and a run for the terminal (English). Roles, fields and skip
+ * reasons are named through the one glossary (src/teams/i18n/glossary.ts, pure), never by id.
+ */
+import type { Plan, Run, UpdatableField } from '../domain/types.ts';
+import { glossary } from '../teams/i18n/glossary.ts';
+
+const G = glossary('en');
 
 const LIMIT = 50;
 
@@ -15,6 +21,7 @@ export function formatPlan(plan: Plan): string {
   const out: string[] = [
     `Plan ${plan.id}  status: ${plan.status}  expires: ${plan.expiresAt}`,
     `Tenant ${plan.tenantId}`,
+    ...(s.directoryUsers !== undefined ? [`${G.directoryUsers}: ${s.directoryUsers}${s.changesRead != null ? `  (${G.changesRead.toLowerCase()}: ${s.changesRead})` : ''}`] : []),
     '',
     `  users to create      ${s.usersToCreate}`,
     `  users to update      ${s.usersToUpdate}`,
@@ -25,16 +32,16 @@ export function formatPlan(plan: Plan): string {
   ];
   section(out, 'Errors (the plan cannot be applied)', plan.errors, (e) => `${e.code}: ${e.message}`);
   section(out, 'Warnings', plan.warnings, (w) => `${w.code}: ${w.message}`);
-  section(out, 'Departments to create', plan.changes.createDepartments, (d) => `${'  '.repeat(d.level - 1)}${d.name} (level ${d.level})`);
+  section(out, 'Departments to create', plan.changes.createDepartments, (d) => `${'  '.repeat(d.level - 1)}${d.name}${d.level === 1 ? ' (container of the Entra ID departments)' : ''}`);
   section(out, 'Users to create', plan.changes.createUsers, (u) => `${u.loginName}  ${u.name}${u.departmentCode ? `  [${u.departmentCode}]` : ''}`);
   section(out, 'Users to update', plan.changes.updateUsers, (u) =>
     `${u.loginName} (${u.linkedBy}): ` +
     Object.entries(u.fields)
-      .map(([k, c]) => `${k} ${JSON.stringify(c?.from)} -> ${JSON.stringify(c?.to)}`)
+      .map(([k, c]) => `${G.fields[k as UpdatableField] ?? k}: ${c?.from ?? '(none)'} -> ${c?.to ?? '(none)'}`)
       .join(', '),
   );
   section(out, 'Users to delete', plan.changes.deleteUsers, (u) => `${u.loginName}  ${u.name}`);
-  section(out, 'Skipped', plan.skippedUsers, (u) => `${u.userPrincipalName ?? u.entraObjectId}  ${u.displayName ?? ''}  (${u.reason})`);
+  section(out, 'Skipped', plan.skippedUsers, (u) => `${u.userPrincipalName ?? u.entraObjectId}  ${u.displayName ?? ''}  (${G.skipReasons[u.reason]})`);
   if (plan.requiresDeletionConfirmation) out.push('', 'Deletions exceed the deletion guard: apply needs --confirm-deletions.');
   return out.join('\n');
 }

@@ -4,7 +4,7 @@
  * now; none of them re-derives it.
  */
 import type { ErrorCode } from './errors.ts';
-import type { PlanStatus } from './types.ts';
+import type { PlanStatus, PlanSummary } from './types.ts';
 
 /** What the assessment needs of a plan, import or undo alike. */
 export interface AssessablePlan {
@@ -47,4 +47,28 @@ export function planRefusal(status: PlanStatus): { code: PlanRefusalCode; messag
     default:
       return null;
   }
+}
+
+/**
+ * Whether applying the plan would change anything: users or departments to create, update or
+ * delete, or a tenant to link (the first import). The cards and the bot offer Confirm only when
+ * it does; a plan without changes is "already up to date".
+ */
+export function hasChanges(plan: { summary: PlanSummary; warnings: readonly { code: string }[] }): boolean {
+  const s = plan.summary;
+  return s.usersToCreate + s.usersToUpdate + s.usersToDelete + s.departmentsToCreate > 0 || plan.warnings.some((w) => w.code === 'TENANT_WILL_BE_LINKED');
+}
+
+/** What a plan card shows: the plan's assessed status, or `superseded` when a newer plan replaced it. */
+export type CardStatus = PlanStatus | 'superseded';
+
+/**
+ * A plan card's state, decided once (cards, the refresh answer, the update of an older card): a
+ * pending plan is superseded as soon as the company has a newer import plan, whatever became of
+ * it (pending, applied, cancelled): only the newest preview may be confirmed from a card, and an
+ * older card turns read-only. Settled plans keep their own status.
+ */
+export function cardStatus(plan: { id: string; status: PlanStatus }, newestPlanId: string | null): CardStatus {
+  if (plan.status === 'pending' && newestPlanId !== null && newestPlanId !== plan.id) return 'superseded';
+  return plan.status;
 }

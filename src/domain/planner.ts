@@ -22,9 +22,10 @@ import {
   type DirectoryUser,
   type FieldChange,
   type PlanBody,
-  type PlanErrorCode,
-  type PlanIssue,
-  type PlanWarningCode,
+  type EmailHolder,
+  type IssueOf,
+  type PlanError,
+  type PlanWarning,
   type SafetyUser,
   type SkipReason,
   type SkippedUser,
@@ -32,6 +33,8 @@ import {
   type UserCreate,
   type UserDelete,
   type UserUpdate,
+  planError,
+  planWarning,
 } from './types.ts';
 
 type LinkRule = UserUpdate['linkedBy'];
@@ -91,8 +94,10 @@ const ADJUSTMENT_TEXT: Record<Adjustment, (max: number | undefined) => string> =
  * DIRECTORY_VALUE_ADJUSTED warning per user whose values were cleaned or cut,
  * whether by the reader (`adjusted`) or here: the plan names who, never fails.
  */
-function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnapshot; warnings: PlanIssue<PlanWarningCode>[] } {
-  const warnings: PlanIssue<PlanWarningCode>[] = [];
+const adjustedId = (w: PlanWarning): string => (w.code === 'DIRECTORY_VALUE_ADJUSTED' ? w.entraObjectId : '');
+
+function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnapshot; warnings: PlanWarning[] } {
+  const warnings: PlanWarning[] = [];
   const users = directory.users.map((raw) => {
     const { user, adjusted } = fitDirectoryUser(raw);
     const byField = new Map<DirectoryAdjustment['field'], DirectoryAdjustment>();
@@ -107,8 +112,8 @@ function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnaps
     if (byField.size > 0) {
       const fields = [...byField.values()].sort((a, b) => compareStrings(a.field, b.field));
       const who = clean.displayName && clean.userPrincipalName ? `${clean.displayName} (${clean.userPrincipalName})` : clean.userPrincipalName ?? clean.displayName ?? clean.id;
-      warnings.push({
-        code: 'DIRECTORY_VALUE_ADJUSTED',
+      warnings.push(
+      planWarning('DIRECTORY_VALUE_ADJUSTED', {
         message: `The Entra user ${who} (object id ${clean.id}) has values the safety service cannot keep as they are: ${fields
           .map((f) => `${f.field} ${f.adjustments.map((a) => ADJUSTMENT_TEXT[a](f.maxLength)).join(' and ')}`)
           .join('; ')}. Fix the value in Entra ID.`,
@@ -116,42 +121,42 @@ function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnaps
         userPrincipalName: clean.userPrincipalName,
         displayName: clean.displayName,
         fields,
-      });
+      }));
     }
     return clean;
   });
-  warnings.sort((a, b) => compareStrings(String(a['entraObjectId']), String(b['entraObjectId'])));
+  warnings.sort((a, b) => compareStrings(adjustedId(a), adjustedId(b)));
   return { directory: { ...directory, users }, warnings };
 }
 
 export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
-  const errors: PlanIssue<PlanErrorCode>[] = [];
-  const warnings: PlanIssue<PlanWarningCode>[] = [];
+  const errors: PlanError[] = [];
+  const warnings: PlanWarning[] = [];
   const { company, settings } = service;
   const { directory, warnings: adjustedWarnings } = fitDirectory(rawDirectory);
 
   // ---------------------------------------------------------------- R1, R3
   if (company.plan === 'lite') {
-    errors.push({
-      code: 'PLAN_NOT_ELIGIBLE',
+    errors.push(
+    planError('PLAN_NOT_ELIGIBLE', {
       message: 'Directory import needs the premier plan or above; this company is on the lite plan.',
       plan: company.plan,
-    });
+    }));
   }
   const companyTenant = trimOrNull(company.entraTenantId);
   if (companyTenant === null) {
-    warnings.push({
-      code: 'TENANT_WILL_BE_LINKED',
+    warnings.push(
+    planWarning('TENANT_WILL_BE_LINKED', {
       message: `This import links the company to the Entra tenant ${directory.tenantId}; later imports must come from the same tenant.`,
       tenantId: directory.tenantId,
-    });
+    }));
   } else if (!sameTenant(companyTenant, directory.tenantId)) {
-    errors.push({
-      code: 'TENANT_MISMATCH',
+    errors.push(
+    planError('TENANT_MISMATCH', {
       message: `The company is linked to the Entra tenant ${companyTenant}, but the directory read belongs to the tenant ${directory.tenantId}.`,
       companyTenantId: companyTenant,
       directoryTenantId: directory.tenantId,
-    });
+    }));
   }
 
   // ---------------------------------------------------------------- R13–R15 (first stage)
@@ -222,8 +227,8 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   const createUsers: UserCreate[] = [];
   const updateUsers: UserUpdate[] = [];
   const updateOf = new Map<string, UserUpdate>(); // service user id -> update
-  const emailKept: PlanIssue<PlanWarningCode>[] = [];
-  const disabledUpdated: PlanIssue<PlanWarningCode>[] = [];
+  const emailKept: IssueOf<PlanWarning, 'EMAIL_KEPT'>[] = [];
+  const disabledUpdated: IssueOf<PlanWarning, 'DISABLED_USER_UPDATED'>[] = [];
   let usersUnchanged = 0;
 
   for (const c of candidates) {
@@ -251,13 +256,13 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     const mail = trimOrNull(c.mail);
     if (mail === null) {
       if (!isBlank(s.email)) {
-        emailKept.push({
-          code: 'EMAIL_KEPT',
+        emailKept.push(
+        planWarning('EMAIL_KEPT', {
           message: `${userLabel(s)} has no email in Entra; the email ${s.email} in the safety service is kept.`,
           userId: s.id,
           loginName: s.loginName,
           email: s.email,
-        });
+        }));
       }
     } else if (mail !== s.email) {
       fields.email = { from: s.email, to: mail };
@@ -292,13 +297,13 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     updateUsers.push(update);
     updateOf.set(s.id, update);
     if (!c.accountEnabled) {
-      disabledUpdated.push({
-        code: 'DISABLED_USER_UPDATED',
+      disabledUpdated.push(
+      planWarning('DISABLED_USER_UPDATED', {
         message: `${userLabel(s)} is disabled in Entra but linked, so it is still updated.`,
         userId: s.id,
         loginName: s.loginName,
         entraObjectId: c.id,
-      });
+      }));
     }
   }
 
@@ -349,11 +354,11 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   // ---------------------------------------------------------------- checks
   // R22
   if (createUsers.length > 0 && !settings.initialPasswordSet) {
-    errors.push({
-      code: 'INITIAL_PASSWORD_MISSING',
+    errors.push(
+    planError('INITIAL_PASSWORD_MISSING', {
       message: `Set the initial password for new users before importing; ${createUsers.length} user(s) would be created.`,
       usersToCreate: createUsers.length,
-    });
+    }));
   }
 
   // R27
@@ -361,8 +366,8 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     const s = deleted.get(d.userId) as SafetyUser;
     const roles = UNDELETABLE_ROLES.filter((r) => s.roles.includes(r));
     if (roles.length === 0) continue;
-    errors.push({
-      code: 'UNDELETABLE_USER',
+    errors.push(
+    planError('UNDELETABLE_USER', {
       message: `${userLabel(s)} was removed from Entra but cannot be deleted because they are ${roles
         .map((r) => `the ${ROLE_LABEL[r]}`)
         .join(' and ')}; remove the role in the safety service first.`,
@@ -370,7 +375,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
       loginName: s.loginName,
       name: s.name,
       roles,
-    });
+    }));
   }
 
   // R28: emails after the plan. First count the addresses (cheap), then
@@ -390,12 +395,6 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   for (const s of service.users) if (!deleted.has(s.id)) countEmail(finalEmail(s));
   for (const u of createUsers) countEmail(trimOrNull(u.email));
 
-  interface EmailHolder {
-    loginName: string;
-    source: 'service' | 'entra';
-    entraObjectId?: string;
-    userId?: string;
-  }
   const holders = new Map<string, { email: string; users: EmailHolder[] }>();
   const hold = (email: string, h: EmailHolder): void => {
     const k = keyOf(email);
@@ -426,12 +425,12 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   duplicates.sort((a, b) => compareStrings(keyOf(a.email), keyOf(b.email)));
   for (const g of duplicates) {
     g.users.sort((a, b) => compareStrings(a.loginName, b.loginName) || compareStrings(a.userId ?? a.entraObjectId ?? '', b.userId ?? b.entraObjectId ?? ''));
-    errors.push({
-      code: 'DUPLICATE_EMAIL',
+    errors.push(
+    planError('DUPLICATE_EMAIL', {
       message: `The email ${g.email} would be shared by ${g.users.map((u) => u.loginName).join(', ')}; remove the address in the safety service or in Entra.`,
       email: g.email,
       users: g.users,
-    });
+    }));
   }
 
   // R30: a created user may never take a login name that already exists.
@@ -448,51 +447,51 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     const existing = serviceLogins.get(k);
     if (!existing && creates.length < 2) continue;
     const first = creates[0] as UserCreate;
-    errors.push({
-      code: 'DUPLICATE_LOGIN_NAME',
+    errors.push(
+    planError('DUPLICATE_LOGIN_NAME', {
       message: existing
         ? `The Entra user ${first.loginName} cannot be created: the login name is already used by ${userLabel(existing)}, which is linked to another Entra user. Change the login name in the safety service or the user principal name in Entra.`
         : `The Entra users ${creates.map((u) => u.entraObjectId).join(', ')} share the user principal name ${first.loginName}; login names must be unique.`,
       loginName: first.loginName,
       entraObjectIds: creates.map((u) => u.entraObjectId),
       ...(existing ? { userId: existing.id, existingLoginName: existing.loginName } : {}),
-    });
+    }));
   }
 
   // R29
   const resultingUsers = service.users.length - deleteUsers.length + createUsers.length;
   if (resultingUsers > company.maxUsers) {
-    errors.push({
-      code: 'USER_LIMIT_EXCEEDED',
+    errors.push(
+    planError('USER_LIMIT_EXCEEDED', {
       message: `After the import the company would have ${resultingUsers} users, more than its limit of ${company.maxUsers}.`,
       maxUsers: company.maxUsers,
       resultingUsers,
-    });
+    }));
   }
 
   // ---------------------------------------------------------------- warnings
   for (const d of reused) {
-    warnings.push({
-      code: 'DEPARTMENT_REUSED',
+    warnings.push(
+    planWarning('DEPARTMENT_REUSED', {
       message: `The existing department ${d.name} (code ${d.code}) created in the safety service is used for the Entra department of the same name.`,
       departmentId: d.id,
       // `code` is the issue code, so the department's code goes in departmentCode.
       departmentCode: d.code,
-    });
+    }));
   }
-  emailKept.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
-  disabledUpdated.sort((a, b) => compareStrings(a['loginName'] as string, b['loginName'] as string));
+  emailKept.sort((a, b) => compareStrings(a.loginName, b.loginName));
+  disabledUpdated.sort((a, b) => compareStrings(a.loginName, b.loginName));
   warnings.push(...emailKept, ...disabledUpdated, ...adjustedWarnings);
 
   // B2
   const requiresDeletionConfirmation = deleteUsers.length > settings.deletionThreshold;
   if (requiresDeletionConfirmation) {
-    warnings.push({
-      code: 'DELETIONS_NEED_CONFIRMATION',
+    warnings.push(
+    planWarning('DELETIONS_NEED_CONFIRMATION', {
       message: `${deleteUsers.length} users would be deleted, more than the threshold of ${settings.deletionThreshold}; confirm the deletions explicitly.`,
       deletions: deleteUsers.length,
       threshold: settings.deletionThreshold,
-    });
+    }));
   }
 
   return {
@@ -504,6 +503,8 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
       usersUnchanged,
       departmentsToCreate: createDepartments.length,
       skipped,
+      directoryUsers: directory.users.length,
+      changesRead: directory.changesRead ?? null,
     },
     changes: { createDepartments, createUsers, updateUsers, deleteUsers },
     errors,

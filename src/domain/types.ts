@@ -119,6 +119,11 @@ export interface DirectoryAdjustment {
 export interface DirectorySnapshot {
   tenantId: string;
   users: DirectoryUser[];
+  /**
+   * How the snapshot was read: the number of changes a delta read fetched (the snapshot is then
+   * the mirror with them applied), or absent/null for a full read of the whole directory.
+   */
+  changesRead?: number | null;
 }
 
 /** Everything the planner needs to know about one company in the safety service. */
@@ -144,6 +149,13 @@ export interface PlanSummary {
   usersUnchanged: number;
   departmentsToCreate: number;
   skipped: Record<SkipReason, number>;
+  /**
+   * Beyond DESIGN's fields: the directory's size (every user the snapshot holds, imported or
+   * skipped) and, after a delta read, how many changes Entra sent (null after a full read).
+   * Absent on plans stored before they existed.
+   */
+  directoryUsers?: number;
+  changesRead?: number | null;
 }
 
 export interface DepartmentCreate {
@@ -199,39 +211,97 @@ export interface PlanChanges {
   deleteUsers: UserDelete[];
 }
 
-export type PlanErrorCode =
-  | 'DUPLICATE_EMAIL'
-  | 'UNDELETABLE_USER'
-  | 'USER_LIMIT_EXCEEDED'
-  | 'PLAN_NOT_ELIGIBLE'
-  | 'TENANT_MISMATCH'
-  | 'TENANT_ALREADY_LINKED'
-  | 'INITIAL_PASSWORD_MISSING'
-  /** R30: a user to create would take a login name that already exists (e.g. a UPN reused after a rename). */
-  | 'DUPLICATE_LOGIN_NAME';
-
-export type PlanWarningCode =
-  | 'EMAIL_KEPT'
-  | 'DISABLED_USER_UPDATED'
-  | 'DELETIONS_NEED_CONFIRMATION'
-  | 'TENANT_WILL_BE_LINKED'
-  | 'DEPARTMENT_REUSED'
-  /** An Entra value held control characters (U+0000…) or was longer than the service keeps: cleaned or cut (domain/text.ts). */
-  | 'DIRECTORY_VALUE_ADJUSTED';
-
-export interface PlanIssue<C extends string = string> {
-  code: C;
-  message: string;
-  [detail: string]: unknown;
+/** R28: one holder of a shared email, in the service or in Entra. */
+export interface EmailHolder {
+  loginName: string;
+  source: 'service' | 'entra';
+  entraObjectId?: string;
+  userId?: string;
 }
+
+/**
+ * Plan errors, one shape of details per code (item 7 of issue 8): the cards, the tab and the
+ * CLI render each code through a renderer the compiler checks for completeness. `message` is
+ * the English sentence the REST API and the CLI show; the cards write their own per language.
+ */
+export type PlanError =
+  | { code: 'DUPLICATE_EMAIL'; message: string; email: string; users: EmailHolder[] }
+  | { code: 'UNDELETABLE_USER'; message: string; userId: string; loginName: string; name: string; roles: Role[] }
+  | { code: 'USER_LIMIT_EXCEEDED'; message: string; maxUsers: number; resultingUsers: number }
+  | { code: 'PLAN_NOT_ELIGIBLE'; message: string; plan: CompanyPlan }
+  | { code: 'TENANT_MISMATCH'; message: string; companyTenantId: string; directoryTenantId: string }
+  | { code: 'TENANT_ALREADY_LINKED'; message: string; tenantId: string }
+  | { code: 'INITIAL_PASSWORD_MISSING'; message: string; usersToCreate: number }
+  | {
+      code: 'DUPLICATE_LOGIN_NAME';
+      message: string;
+      loginName: string;
+      entraObjectIds: string[];
+      /** The service user already holding the login name, when one does. */
+      userId?: string;
+      existingLoginName?: string;
+    };
+
+export type PlanWarning =
+  | { code: 'EMAIL_KEPT'; message: string; userId: string; loginName: string; email: string | null }
+  | { code: 'DISABLED_USER_UPDATED'; message: string; userId: string; loginName: string; entraObjectId: string }
+  | { code: 'DELETIONS_NEED_CONFIRMATION'; message: string; deletions: number; threshold: number }
+  | { code: 'TENANT_WILL_BE_LINKED'; message: string; tenantId: string }
+  /** `code` is the issue code, so the department's code goes in departmentCode. */
+  | { code: 'DEPARTMENT_REUSED'; message: string; departmentId: string; departmentCode: string }
+  | {
+      code: 'DIRECTORY_VALUE_ADJUSTED';
+      message: string;
+      entraObjectId: string;
+      userPrincipalName: string | null;
+      displayName: string | null;
+      fields: DirectoryAdjustment[];
+    };
+
+export type PlanErrorCode = PlanError['code'];
+export type PlanWarningCode = PlanWarning['code'];
+/** Every plan error and warning code, e.g. for completeness tests. */
+export const PLAN_ERROR_CODES = [
+  'DUPLICATE_EMAIL',
+  'UNDELETABLE_USER',
+  'USER_LIMIT_EXCEEDED',
+  'PLAN_NOT_ELIGIBLE',
+  'TENANT_MISMATCH',
+  'TENANT_ALREADY_LINKED',
+  'INITIAL_PASSWORD_MISSING',
+  'DUPLICATE_LOGIN_NAME',
+] as const satisfies readonly PlanErrorCode[];
+export const PLAN_WARNING_CODES = [
+  'EMAIL_KEPT',
+  'DISABLED_USER_UPDATED',
+  'DELETIONS_NEED_CONFIRMATION',
+  'TENANT_WILL_BE_LINKED',
+  'DEPARTMENT_REUSED',
+  'DIRECTORY_VALUE_ADJUSTED',
+] as const satisfies readonly PlanWarningCode[];
+
+/** The issue of one code, e.g. `IssueOf<PlanError, 'DUPLICATE_EMAIL'>`. */
+export type IssueOf<I extends { code: string }, C extends I['code']> = Extract<I, { code: C }>;
+
+/**
+ * The typed constructor every producer (planner, sync service, undo) builds an issue with: the
+ * details must be exactly the shape of that code.
+ */
+export function issue<I extends { code: string }, C extends I['code']>(code: C, details: Omit<IssueOf<I, C>, 'code'>): IssueOf<I, C> {
+  return { code, ...details } as unknown as IssueOf<I, C>;
+}
+export const planError = <C extends PlanErrorCode>(code: C, details: Omit<IssueOf<PlanError, C>, 'code'>): IssueOf<PlanError, C> =>
+  issue<PlanError, C>(code, details);
+export const planWarning = <C extends PlanWarningCode>(code: C, details: Omit<IssueOf<PlanWarning, C>, 'code'>): IssueOf<PlanWarning, C> =>
+  issue<PlanWarning, C>(code, details);
 
 /** What the pure planner computes: the body of a plan, before it is stored. */
 export interface PlanBody {
   tenantId: string;
   summary: PlanSummary;
   changes: PlanChanges;
-  errors: PlanIssue<PlanErrorCode>[];
-  warnings: PlanIssue<PlanWarningCode>[];
+  errors: PlanError[];
+  warnings: PlanWarning[];
   skippedUsers: SkippedUser[];
   /** B2: true when deletions exceed the company's threshold. */
   requiresDeletionConfirmation: boolean;

@@ -5,7 +5,7 @@
  * Anything changed since by someone else is a conflict: undo is all or nothing.
  */
 import { foldKey } from './fold.ts';
-import { UNDELETABLE_ROLES, type PlanIssue, type PlanStatus, type SafetyUser } from './types.ts';
+import { issue, UNDELETABLE_ROLES, type IssueOf, type PlanStatus, type Role, type SafetyUser } from './types.ts';
 
 export interface RecordedChange {
   entity: 'user' | 'department' | 'company';
@@ -15,7 +15,22 @@ export interface RecordedChange {
   after: Record<string, unknown> | null;
 }
 
-export type UndoErrorCode = 'UNDO_CONFLICT' | 'UNDELETABLE_USER' | 'NOTHING_TO_UNDO';
+/** Undo's blocking errors, one shape of details per code (like PlanError). */
+export type UndoError =
+  | { code: 'UNDO_CONFLICT'; message: string; loginName: string }
+  | { code: 'UNDELETABLE_USER'; message: string; loginName: string; roles: Role[] }
+  | { code: 'NOTHING_TO_UNDO'; message: string };
+export type UndoErrorCode = UndoError['code'];
+export type UndoWarning = { code: 'USER_GONE'; message: string; loginName: string };
+export type UndoWarningCode = UndoWarning['code'];
+export const UNDO_ERROR_CODES = ['UNDO_CONFLICT', 'UNDELETABLE_USER', 'NOTHING_TO_UNDO'] as const satisfies readonly UndoErrorCode[];
+export const UNDO_WARNING_CODES = ['USER_GONE'] as const satisfies readonly UndoWarningCode[];
+
+/** The typed constructors undo builds its issues with. */
+export const undoError = <C extends UndoErrorCode>(code: C, details: Omit<IssueOf<UndoError, C>, 'code'>): IssueOf<UndoError, C> =>
+  issue<UndoError, C>(code, details);
+export const undoWarning = <C extends UndoWarningCode>(code: C, details: Omit<IssueOf<UndoWarning, C>, 'code'>): IssueOf<UndoWarning, C> =>
+  issue<UndoWarning, C>(code, details);
 
 export interface UndoPlanBody {
   kind: 'undo';
@@ -28,8 +43,8 @@ export interface UndoPlanBody {
     /** Removed when nobody belongs to them any more after the undo. */
     departmentIds: string[];
   };
-  errors: PlanIssue<UndoErrorCode>[];
-  warnings: PlanIssue<'USER_GONE'>[];
+  errors: UndoError[];
+  warnings: UndoWarning[];
 }
 
 /** An undo plan as held for confirmation: its own kind of plan, assessed like an import plan (assessPlan). */
@@ -67,11 +82,12 @@ export function planUndo(
     warnings: [],
   };
   const conflict = (loginName: unknown, what: string) =>
-    body.errors.push({
-      code: 'UNDO_CONFLICT',
-      message: `${String(loginName)} was ${what} after the import; undo would overwrite that change. Plan a new import instead.`,
-      loginName,
-    });
+    body.errors.push(
+      undoError('UNDO_CONFLICT', {
+        message: `${String(loginName)} was ${what} after the import; undo would overwrite that change. Plan a new import instead.`,
+        loginName: String(loginName ?? ''),
+      }),
+    );
   const removed = new Set<string>();
   for (const c of changes) {
     if (c.entity === 'department' && c.action === 'create') {
@@ -83,7 +99,9 @@ export function planUndo(
     const loginName = (c.after ?? c.before)?.['loginName'];
     if (c.action === 'create' || c.action === 'update') {
       if (!now) {
-        body.warnings.push({ code: 'USER_GONE', message: `${String(loginName)} no longer exists; nothing to undo for this user.`, loginName });
+        body.warnings.push(
+          undoWarning('USER_GONE', { message: `${String(loginName)} no longer exists; nothing to undo for this user.`, loginName: String(loginName ?? '') }),
+        );
         continue;
       }
       if (changedSince.has(c.entityId)) {
@@ -94,12 +112,13 @@ export function planUndo(
     if (c.action === 'create') {
       const blocking = now!.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
       if (blocking.length > 0) {
-        body.errors.push({
-          code: 'UNDELETABLE_USER',
-          message: `${now!.loginName} holds the role ${blocking.join(', ')} and cannot be removed; remove the role first.`,
-          loginName: now!.loginName,
-          roles: blocking,
-        });
+        body.errors.push(
+          undoError('UNDELETABLE_USER', {
+            message: `${now!.loginName} holds the role ${blocking.join(', ')} and cannot be removed; remove the role first.`,
+            loginName: now!.loginName,
+            roles: blocking,
+          }),
+        );
         continue;
       }
       body.changes.removeUsers.push({ userId: now!.id, loginName: now!.loginName, name: now!.name });
@@ -132,6 +151,6 @@ export function planUndo(
     usersToRevert: body.changes.revertUsers.length,
     departmentsCreatedByImport: body.changes.departmentIds.length,
   };
-  if (changes.length === 0) body.errors.push({ code: 'NOTHING_TO_UNDO', message: 'The import changed nothing; there is nothing to undo.' });
+  if (changes.length === 0) body.errors.push(undoError('NOTHING_TO_UNDO', { message: 'The import changed nothing; there is nothing to undo.' }));
   return body;
 }

@@ -87,7 +87,8 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
         return fullRead(null, opts);
       }
       if (!(await mirror.apply(companyId, state.deltaLink, delta, now))) return inner.read(opts);
-      return mirror.snapshot(companyId, delta.tenantId);
+      // The plan shows the directory's size (the mirror) and, apart, how many changes this read fetched.
+      return { ...(await mirror.snapshot(companyId, delta.tenantId)), changesRead: delta.users.length + delta.removedIds.length };
     },
   };
 }

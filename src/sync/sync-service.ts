@@ -8,7 +8,7 @@ import { AppError, isAppError } from '../domain/errors.ts';
 import { planImport } from '../domain/planner.ts';
 import { assessPlan } from '../domain/plan-status.ts';
 import { assertLinkedTenant } from '../domain/tenant.ts';
-import type { Plan, PlanSource, Run } from '../domain/types.ts';
+import { planError, type Plan, type PlanSource, type Run } from '../domain/types.ts';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { applyImportPlan } from '../store/applier.ts';
 import { canReadDelta, incrementalReader } from './incremental-reader.ts';
@@ -91,11 +91,12 @@ export class SyncService {
     if (linked === null) {
       const holder = await this.store.findCompanyByTenant(directory.tenantId);
       if (holder && holder.id !== companyId) {
-        body.errors.push({
-          code: 'TENANT_ALREADY_LINKED',
-          message: 'This Entra tenant is already linked to another company; one tenant links to one company only.',
-          tenantId: directory.tenantId,
-        });
+        body.errors.push(
+          planError('TENANT_ALREADY_LINKED', {
+            message: 'This Entra tenant is already linked to another company; one tenant links to one company only.',
+            tenantId: directory.tenantId,
+          }),
+        );
       }
     }
     const now = this.clock();

@@ -10,9 +10,10 @@
 import { readFileSync } from 'node:fs';
 import * as ACData from 'adaptivecards-templating';
 import { truncate } from '../domain/text.ts';
-import type { PlanIssue, Run, RunCounts, SkipReason, UpdatableField } from '../domain/types.ts';
+import { hasChanges } from '../domain/plan-status.ts';
+import type { PlanWarning, Run, RunCounts, SkipReason, UpdatableField } from '../domain/types.ts';
 import type { StoredPlan } from '../store/safety-store.ts';
-import { acInstant, md, num, seconds, strings, type Lang, type Strings } from './i18n.ts';
+import { acInstant, md, num, seconds, SHOWN_MESSAGE_MAX_CHARS, strings, type Lang, type Strings } from './i18n.ts';
 
 export type AdaptiveCardJson = Record<string, unknown> & { type: 'AdaptiveCard'; version: string };
 
@@ -52,9 +53,12 @@ export interface PlanCardContext {
   lang: Lang;
   companyName: string;
   requestedByName: string;
-  /** Users read from Entra and how long it took; null when unknown (a card rebuilt later). */
-  usersRead: number | null;
+  /** How long the directory read took; null when unknown (a card rebuilt later). What was read comes from the plan's summary. */
   readMs: number | null;
+  /** "Open in Safety Sync tab": a Teams deep link to the static tab (or the tab's public URL outside Teams); none when null. */
+  tabUrl?: string | null;
+  /** Universal Actions: the users (Teams MRIs) whose client asks the bot for the card's current state. */
+  refreshUserIds?: string[];
   /** The same card, again, with a note for the clicker (e.g. the deletion box was not ticked). */
   notice?: string;
 }
@@ -144,8 +148,7 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
 
   // Warnings: the first few of each kind, then how many more.
   const warnings: { text: string }[] = [];
-  if (ctx.notice) warnings.push({ text: `**${md(ctx.notice)}**` });
-  const byCode = new Map<string, PlanIssue[]>();
+  const byCode = new Map<string, PlanWarning[]>();
   for (const w of plan.warnings) byCode.set(w.code, [...(byCode.get(w.code) ?? []), w]);
   for (const group of byCode.values()) {
     for (const w of group.slice(0, limits.warnings)) warnings.push({ text: clipLine(`• ${s.warning(w)}`) });
@@ -159,13 +162,21 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
   const hiddenErrors = plan.errors.length - errors.length;
   const expiresAt = acInstant(plan.expiresAt);
   const minutes = Math.max(1, Math.round((Date.parse(plan.expiresAt) - Date.parse(plan.createdAt)) / 60_000));
-  const total = summary.usersToCreate + summary.usersToUpdate + summary.usersToDelete + summary.departmentsToCreate;
+  const changing = hasChanges(plan);
+  const read = {
+    directoryUsers: summary.directoryUsers ?? null,
+    changesRead: summary.changesRead ?? null,
+  };
   return {
     title: s.planTitle,
     subtitle: s.subtitle(ctx.companyName, plan.tenantId),
-    requested: s.requested(ctx.requestedByName, ctx.usersRead, ctx.readMs),
+    requested: s.requested(ctx.requestedByName, read, ctx.readMs),
     summary: summaryFacts,
-    nothingToChange: total === 0 && plan.errors.length === 0,
+    // A note for the clicker (the deletion box was not ticked): right under the title, where they look.
+    hasNotice: Boolean(ctx.notice),
+    notice: md(ctx.notice ?? '', SHOWN_MESSAGE_MAX_CHARS),
+    nothingToChange: !changing && plan.errors.length === 0,
+    upToDate: s.upToDate,
     nothingText: s.nothingToChange,
     samples,
     hasSkipped: skipped.length > 0,
@@ -185,8 +196,11 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
     deletionError: s.deletionError,
     expires: s.expires(expiresAt, minutes),
     tabNote: s.tabNote,
-    canConfirm: plan.errors.length === 0,
+    canConfirm: plan.errors.length === 0 && changing,
+    canCancel: changing || plan.errors.length > 0,
     confirmTitle: s.confirm,
+    tabUrl: ctx.tabUrl ?? '',
+    openTabTitle: s.openInTab,
     cancelTitle: s.cancel,
     planId: plan.id,
   };
@@ -194,15 +208,27 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
 
 function deletionThresholdOf(plan: StoredPlan): number {
   const w = plan.warnings.find((x) => x.code === 'DELETIONS_NEED_CONFIRMATION');
-  const t = w ? Number((w as Record<string, unknown>).threshold) : NaN;
+  const t = w && w.code === 'DELETIONS_NEED_CONFIRMATION' ? w.threshold : NaN;
   return Number.isFinite(t) ? t : 50;
+}
+
+/**
+ * Universal Actions refresh: Teams asks the bot (verb `refresh`, the plan id and the card's
+ * language) for the card's current state whenever it is shown, so a card a newer plan replaced,
+ * or that was settled elsewhere, turns read-only by itself. Without user ids, Teams refreshes
+ * for everyone in a conversation of up to 60 members.
+ */
+function withRefresh(card: AdaptiveCardJson, planId: string, ctx: Pick<PlanCardContext, 'lang' | 'refreshUserIds'>): AdaptiveCardJson {
+  const action = { type: 'Action.Execute', title: strings(ctx.lang).refreshTitle, verb: 'refresh', data: { planId, lang: ctx.lang } };
+  const ids = (ctx.refreshUserIds ?? []).filter((x) => x.length > 0).slice(0, 60);
+  return { ...card, refresh: ids.length > 0 ? { action, userIds: ids } : { action } };
 }
 
 /** The plan card, shrunk until it fits the budget (errors, then warnings listed one by one). */
 export function planCard(plan: StoredPlan, ctx: PlanCardContext): AdaptiveCardJson {
   let limits = { errors: 50, warnings: 5 };
   for (;;) {
-    const card = render('plan', ctx.lang, planCardData(plan, ctx, limits));
+    const card = withRefresh(render('plan', ctx.lang, planCardData(plan, ctx, limits)), plan.id, ctx);
     if (byteSize(card) <= CARD_BUDGET_BYTES || (limits.errors === 0 && limits.warnings === 0)) return card;
     limits = { errors: Math.floor(limits.errors / 2), warnings: limits.errors <= 3 ? Math.floor(limits.warnings / 2) : limits.warnings };
   }
@@ -245,7 +271,7 @@ export function resultCard(plan: StoredPlan, run: Run, lang: Lang, companyName: 
   });
 }
 
-export type ClosedKind = 'failed' | 'cancelled' | 'expired' | 'stale';
+export type ClosedKind = 'failed' | 'cancelled' | 'expired' | 'stale' | 'superseded';
 
 export function closedCard(
   kind: ClosedKind,
@@ -262,7 +288,9 @@ export function closedCard(
         ? s.cancelledTitle(detail.byName ?? '')
         : kind === 'expired'
           ? s.expiredTitle
-          : s.staleTitle;
+          : kind === 'superseded'
+            ? s.supersededTitle
+            : s.staleTitle;
   const lines =
     kind === 'failed'
       ? [s.failedReason(detail.reason ?? '')]
@@ -270,15 +298,18 @@ export function closedCard(
         ? [s.expiredText]
         : kind === 'stale'
           ? [s.staleText]
-          : [];
+          : kind === 'superseded'
+            ? [s.supersededText]
+            : [];
   return render('closed', lang, {
-    style: kind === 'failed' ? 'attention' : kind === 'cancelled' ? 'default' : 'warning',
-    color: kind === 'failed' ? 'Attention' : 'Default',
+    style: kind === 'failed' ? 'attention' : kind === 'cancelled' || kind === 'superseded' ? 'emphasis' : 'warning',
     title,
     subtitle: s.subtitle(companyName, plan.tenantId),
     lines: lines.map((text) => ({ text })),
     nothingChanged: s.nothingChanged,
-    offerPlanAgain: kind !== 'cancelled',
+    // The Japanese failure title already says that nothing was changed (the glossary's sentence).
+    showNothingChanged: !title.includes(s.nothingChanged),
+    offerPlanAgain: kind !== 'cancelled' && kind !== 'superseded',
     planAgainTitle: s.planAgain,
   });
 }
@@ -308,7 +339,6 @@ export function statusCard(lang: Lang, companyName: string, runs: (Run & { kind?
       return {
         when: `{{DATE(${at}, SHORT)}} {{TIME(${at})}}`,
         status: s.runStatus(r.status),
-        color: r.status === 'succeeded' ? 'Good' : 'Attention',
         counts: s.runCounts(r.counts),
         by: s.runBy(names.get(r.confirmedBy) ?? r.confirmedBy),
       };

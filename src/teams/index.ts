@@ -56,6 +56,8 @@ export function createTeamsBot(ctx: AppContext, wiring: TeamsWiring): TeamsBot {
     log: ctx.log,
     graphBaseUrl: ctx.config.graphBaseUrl,
     publicBaseUrl: ctx.config.publicBaseUrl,
+    ...(ctx.config.botLocale ? { locale: ctx.config.botLocale } : {}),
+    ...(ctx.config.teamsAppId ?? botId ? { teamsAppId: (ctx.config.teamsAppId ?? botId) as string } : {}),
     sso,
     ...rest,
     auth: {

@@ -146,3 +146,6 @@ export function idGen(prefix = 'new'): () => string {
   let n = 0;
   return () => `${prefix}-${++n}`;
 }
+
+/** An issue's details as plain data, for assertions on any code (the union narrows by code in src). */
+export const detailOf = (issue: object | undefined): Record<string, unknown> => (issue ?? {}) as Record<string, unknown>;

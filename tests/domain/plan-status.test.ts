@@ -1,7 +1,7 @@
 /** B3: a plan's validity decided once (assessPlan), and R3's tenant rule (sameTenant, assertLinkedTenant). */
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/domain/errors.ts';
-import { assessPlan, planRefusal, type AssessablePlan } from '../../src/domain/plan-status.ts';
+import { assessPlan, cardStatus, hasChanges, planRefusal, type AssessablePlan } from '../../src/domain/plan-status.ts';
 import { assertLinkedTenant, sameTenant } from '../../src/domain/tenant.ts';
 import type { PlanStatus } from '../../src/domain/types.ts';
 
@@ -49,5 +49,28 @@ describe('R3: the linked tenant', () => {
       () => assertLinkedTenant('bbbb-2', 'aaaa-1'),
       (e) => e instanceof AppError && e.code === 'TENANT_MISMATCH' && e.status === 409 && /bbbb-2/.test(e.message) && /aaaa-1/.test(e.message),
     );
+  });
+});
+
+describe('hasChanges: whether a plan offers Confirm (cards, bot)', () => {
+  const summary = { usersToCreate: 0, usersToUpdate: 0, usersToDelete: 0, usersUnchanged: 194, departmentsToCreate: 0, skipped: { guest: 3, external: 1, disabledNew: 3, noUserPrincipalName: 0 } };
+  it('defect: a plan with nothing to change offered Confirm (and recorded an empty run): nothing to change', () => {
+    assert.equal(hasChanges({ summary, warnings: [] }), false);
+    assert.equal(hasChanges({ summary, warnings: [{ code: 'EMAIL_KEPT' }] }), false);
+  });
+  it('any user or department to write, or a tenant to link, is a change', () => {
+    for (const k of ['usersToCreate', 'usersToUpdate', 'usersToDelete', 'departmentsToCreate'] as const) {
+      assert.equal(hasChanges({ summary: { ...summary, [k]: 1 }, warnings: [] }), true, k);
+    }
+    assert.equal(hasChanges({ summary, warnings: [{ code: 'TENANT_WILL_BE_LINKED' }] }), true);
+  });
+});
+
+describe('cardStatus: a plan card superseded by a newer one', () => {
+  it('a pending plan is superseded once the company has a newer plan card; settled plans keep their status', () => {
+    assert.equal(cardStatus({ id: 'p1', status: 'pending' }, 'p1'), 'pending');
+    assert.equal(cardStatus({ id: 'p1', status: 'pending' }, null), 'pending');
+    assert.equal(cardStatus({ id: 'p1', status: 'pending' }, 'p2'), 'superseded');
+    for (const status of ['applied', 'cancelled', 'expired', 'stale'] as const) assert.equal(cardStatus({ id: 'p1', status }, 'p2'), status);
   });
 });

@@ -12,6 +12,7 @@ import {
   type Role,
 } from '../../src/domain/types.ts';
 import {
+  detailOf,
   TENANT,
   containerDept,
   dept,
@@ -85,8 +86,8 @@ describe('R3 one company, one tenant', () => {
       svc: snapshot({ entraTenantId: 'Tenant-B' }),
       check: (p) => {
         assert.deepEqual(errorCodes(p), ['TENANT_MISMATCH']);
-        assert.equal(p.errors[0]?.['companyTenantId'], 'Tenant-B');
-        assert.equal(p.errors[0]?.['directoryTenantId'], 'Tenant-A');
+        assert.equal(detailOf(p.errors[0])['companyTenantId'], 'Tenant-B');
+        assert.equal(detailOf(p.errors[0])['directoryTenantId'], 'Tenant-A');
       },
     },
     {
@@ -96,7 +97,7 @@ describe('R3 one company, one tenant', () => {
       check: (p) => {
         assert.deepEqual(errorCodes(p), []);
         assert.deepEqual(warningCodes(p), ['TENANT_WILL_BE_LINKED']);
-        assert.equal(p.warnings[0]?.['tenantId'], 'Tenant-A');
+        assert.equal(detailOf(p.warnings[0])['tenantId'], 'Tenant-A');
       },
     },
   ]);
@@ -200,8 +201,8 @@ describe('R10 an existing department with that code is reused, never duplicated 
       check: (p, svc) => {
         assert.deepEqual(p.changes.createDepartments, []);
         assert.deepEqual(warningCodes(p), ['DEPARTMENT_REUSED']);
-        assert.equal(p.warnings[0]?.['departmentCode'], 'Sales');
-        assert.equal(p.warnings[0]?.['departmentId'], 'd-sales');
+        assert.equal(detailOf(p.warnings[0])['departmentCode'], 'Sales');
+        assert.equal(detailOf(p.warnings[0])['departmentId'], 'd-sales');
         const after = applyPlanToSnapshot(svc, p, idGen());
         assert.deepEqual(after.departments.find((d) => d.code === 'Sales'), moved);
         assert.ok(after.users.every((u) => u.departments.every((m) => m.id === 'd-sales')));
@@ -371,7 +372,7 @@ describe('R15 disabled users are not created, but linked ones are updated', () =
       check: (p) => {
         assert.deepEqual(p.changes.updateUsers[0]?.fields, { name: { from: 'Old', to: 'New' } });
         assert.deepEqual(warningCodes(p), ['DISABLED_USER_UPDATED']);
-        assert.equal(p.warnings[0]?.['userId'], 'u1');
+        assert.equal(detailOf(p.warnings[0])['userId'], 'u1');
         assert.equal(p.summary.skipped.disabledNew, 0);
       },
     },
@@ -808,9 +809,9 @@ describe('R25 blank Entra values never erase service values', () => {
       check: (p) => {
         assert.deepEqual(p.changes.updateUsers, []);
         assert.deepEqual(warningCodes(p), ['EMAIL_KEPT']);
-        assert.equal(p.warnings[0]?.['userId'], 'u1');
-        assert.equal(p.warnings[0]?.['loginName'], before.loginName);
-        assert.equal(p.warnings[0]?.['email'], 'taro@contoso.com');
+        assert.equal(detailOf(p.warnings[0])['userId'], 'u1');
+        assert.equal(detailOf(p.warnings[0])['loginName'], before.loginName);
+        assert.equal(detailOf(p.warnings[0])['email'], 'taro@contoso.com');
       },
     },
     {
@@ -873,12 +874,12 @@ describe('R27 system administrators and send responsibles cannot be deleted', ()
           return;
         }
         assert.deepEqual(errorCodes(p), ['UNDELETABLE_USER']);
-        const e = p.errors[0];
-        assert.equal(e?.['userId'], 'u1');
-        assert.equal(e?.['loginName'], 'boss');
-        assert.deepEqual(e?.['roles'], undeletable);
-        assert.match(e?.message ?? '', /Boss/);
-        assert.match(e?.message ?? '', /remove the role/);
+        const e = detailOf(p.errors[0]);
+        assert.equal(e['userId'], 'u1');
+        assert.equal(e['loginName'], 'boss');
+        assert.deepEqual(e['roles'], undeletable);
+        assert.match(String(e['message'] ?? ''), /Boss/);
+        assert.match(String(e['message'] ?? ''), /remove the role/);
       },
     })),
   );
@@ -892,7 +893,7 @@ describe('R27 system administrators and send responsibles cannot be deleted', ()
         ],
       }),
     );
-    assert.deepEqual(p.errors.map((e) => e['loginName']), ['a', 'b']);
+    assert.deepEqual(p.errors.map((e) => detailOf(e)['loginName']), ['a', 'b']);
   });
 });
 
@@ -919,7 +920,7 @@ describe('R28 two users may not share an email', () => {
       check: (p) => {
         assert.deepEqual(p.changes.updateUsers[0]?.fields.email, { from: 'a@contoso.com', to: 'b@contoso.com' });
         assert.deepEqual(errorCodes(p), ['DUPLICATE_EMAIL']);
-        assert.deepEqual(p.errors[0]?.['users'], [
+        assert.deepEqual(detailOf(p.errors[0])['users'], [
           { loginName: 'a', source: 'entra', userId: 'u1', entraObjectId: 'e1' },
           { loginName: 'b', source: 'service', userId: 'u2' },
         ]);
@@ -934,13 +935,13 @@ describe('R28 two users may not share an email', () => {
       svc: snapshot({ users: [svcUser({ id: 'u1', loginName: 'old', email: 'shared@contoso.com', entraObjectId: 'e2' })] }),
       check: (p) => {
         assert.deepEqual(errorCodes(p), ['DUPLICATE_EMAIL']);
-        const e = p.errors[0];
-        assert.equal(String(e?.['email']).toLowerCase(), 'shared@contoso.com');
-        assert.deepEqual(e?.['users'], [
+        const e = detailOf(p.errors[0]);
+        assert.equal(String(e['email']).toLowerCase(), 'shared@contoso.com');
+        assert.deepEqual(e['users'], [
           { loginName: 'new@contoso.com', source: 'entra', entraObjectId: 'e1' },
           { loginName: 'old', source: 'service', userId: 'u1', entraObjectId: 'e2' },
         ]);
-        assert.match(e?.message ?? '', /safety service or in Entra/);
+        assert.match(String(e['message'] ?? ''), /safety service or in Entra/);
       },
     },
     {
@@ -964,7 +965,7 @@ describe('R28 two users may not share an email', () => {
       svc: snapshot(),
       check: (p) => {
         assert.deepEqual(errorCodes(p), ['DUPLICATE_EMAIL']);
-        assert.deepEqual((p.errors[0]?.['users'] as { entraObjectId: string }[]).map((u) => u.entraObjectId), ['e1', 'e2']);
+        assert.deepEqual((detailOf(p.errors[0])['users'] as { entraObjectId: string }[]).map((u) => u.entraObjectId), ['e1', 'e2']);
       },
     },
     {
@@ -978,7 +979,7 @@ describe('R28 two users may not share an email', () => {
       ]),
       svc: snapshot(),
       check: (p) => {
-        assert.deepEqual(p.errors.map((e) => [e.code, e['email'], (e['users'] as unknown[]).length]), [
+        assert.deepEqual(p.errors.map((e) => [e.code, detailOf(e)['email'], (detailOf(e)['users'] as unknown[]).length]), [
           ['DUPLICATE_EMAIL', 'x@contoso.com', 2],
           ['DUPLICATE_EMAIL', 'y@contoso.com', 3],
         ]);
@@ -992,7 +993,7 @@ describe('R28 two users may not share an email', () => {
         // e2 would claim u1 by R19 if u1 were free; it is linked to e1 (present), so e2 is created
         assert.deepEqual(createdLogins(p), ['e2@contoso.com']);
         assert.deepEqual(errorCodes(p), ['DUPLICATE_EMAIL']);
-        assert.deepEqual((p.errors[0]?.['users'] as { source: string }[]).map((u) => u.source), ['service', 'entra']);
+        assert.deepEqual((detailOf(p.errors[0])['users'] as { source: string }[]).map((u) => u.source), ['service', 'entra']);
       },
     },
   ]);
@@ -1013,8 +1014,8 @@ describe('R29 the user limit may not be exceeded', () => {
       svc: snapshot({ maxUsers: 3, users: existing }),
       check: (p) => {
         assert.deepEqual(errorCodes(p), ['USER_LIMIT_EXCEEDED']);
-        assert.equal(p.errors[0]?.['maxUsers'], 3);
-        assert.equal(p.errors[0]?.['resultingUsers'], 4);
+        assert.equal(detailOf(p.errors[0])['maxUsers'], 3);
+        assert.equal(detailOf(p.errors[0])['resultingUsers'], 4);
       },
     },
     {
@@ -1046,9 +1047,9 @@ describe('R30 login names are unique', () => {
       svc: snapshot({ users: [svcUser({ id: 'u1', loginName: 'taro@contoso.com', entraObjectId: 'e1', name: 'User e1' })] }),
       check: (p) => {
         assert.deepEqual(errorCodes(p), ['DUPLICATE_LOGIN_NAME']);
-        assert.equal(p.errors[0]?.['loginName'], 'taro@contoso.com');
-        assert.equal(p.errors[0]?.['userId'], 'u1');
-        assert.deepEqual(p.errors[0]?.['entraObjectIds'], ['e2']);
+        assert.equal(detailOf(p.errors[0])['loginName'], 'taro@contoso.com');
+        assert.equal(detailOf(p.errors[0])['userId'], 'u1');
+        assert.deepEqual(detailOf(p.errors[0])['entraObjectIds'], ['e2']);
       },
     },
   ]);
@@ -1147,6 +1148,9 @@ describe('summary and plan metadata', () => {
       usersUnchanged: 1,
       departmentsToCreate: 2,
       skipped: { guest: 1, external: 1, disabledNew: 1, noUserPrincipalName: 2 },
+      // Beyond DESIGN's fields: every user the directory holds, and no delta count after a full read.
+      directoryUsers: 8,
+      changesRead: null,
     });
     assert.equal(p.baseDataVersion, 42);
     assert.equal(p.tenantId, TENANT);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { planImport } from '../../src/domain/planner.ts';
-import type { PlanIssue } from '../../src/domain/types.ts';
+import type { PlanIssue } from '../../src/teams/tab/ui/issues.ts';
 import { renderIssue } from '../../src/teams/tab/ui/issues.ts';
 import { ERROR_TEXT, errorText, FIELD_ERROR_TEXT, REFUSAL_TEXT, TEXTS } from '../../src/teams/tab/ui/texts.ts';
 
@@ -15,19 +15,19 @@ const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 const SAMPLES: PlanIssue[] = [
   { code: 'PLAN_NOT_ELIGIBLE', message: '', plan: 'lite' },
   { code: 'TENANT_MISMATCH', message: '', companyTenantId: 'contoso.example', directoryTenantId: 'fabrikam.example' },
-  { code: 'TENANT_ALREADY_LINKED', message: '' },
+  { code: 'TENANT_ALREADY_LINKED', message: '', tenantId: 'x' },
   { code: 'INITIAL_PASSWORD_MISSING', message: '', usersToCreate: 188 },
   { code: 'UNDELETABLE_USER', message: '', userId: 'u', loginName: 'alex@contoso.jp', name: 'Alex', roles: ['systemAdmin', 'autoSendResponsible'] },
   { code: 'DUPLICATE_EMAIL', message: '', email: 'a@contoso.jp', users: [{ loginName: 'a', source: 'service' }, { loginName: 'b', source: 'entra' }] },
   { code: 'DUPLICATE_LOGIN_NAME', message: '', loginName: 'a@contoso.jp', entraObjectIds: ['x', 'y'] },
   { code: 'DUPLICATE_LOGIN_NAME', message: '', loginName: 'a@contoso.jp', entraObjectIds: ['x'], existingLoginName: 'A@contoso.jp' },
   { code: 'USER_LIMIT_EXCEEDED', message: '', maxUsers: 100, resultingUsers: 188 },
-  { code: 'EMAIL_KEPT', message: '', loginName: 'a@contoso.jp', email: 'a@contoso.jp' },
-  { code: 'DISABLED_USER_UPDATED', message: '', loginName: 'a@contoso.jp' },
+  { code: 'EMAIL_KEPT', message: '', userId: 'u', loginName: 'a@contoso.jp', email: 'a@contoso.jp' },
+  { code: 'DISABLED_USER_UPDATED', message: '', userId: 'u', loginName: 'a@contoso.jp', entraObjectId: 'x' },
   { code: 'DELETIONS_NEED_CONFIRMATION', message: '', deletions: 60, threshold: 50 },
   { code: 'TENANT_WILL_BE_LINKED', message: '', tenantId: 'x' },
-  { code: 'DEPARTMENT_REUSED', message: '', departmentCode: '総務部' },
-  { code: 'DIRECTORY_VALUE_ADJUSTED', message: '', userPrincipalName: 'a@contoso.jp', displayName: 'A', fields: [{ field: 'name' }, { field: 'phone' }] },
+  { code: 'DEPARTMENT_REUSED', message: '', departmentId: 'd', departmentCode: '総務部' },
+  { code: 'DIRECTORY_VALUE_ADJUSTED', message: '', userPrincipalName: 'a@contoso.jp', displayName: 'A', entraObjectId: 'x', fields: [{ field: 'displayName', adjustments: ['truncated'], maxLength: 200, length: 1000 }, { field: 'businessPhones', adjustments: ['controlCharactersRemoved'], length: 12 }] },
   { code: 'UNDO_CONFLICT', message: '', loginName: 'a@contoso.jp' },
   { code: 'NOTHING_TO_UNDO', message: '' },
   { code: 'USER_GONE', message: '', loginName: 'a@contoso.jp' },
@@ -46,7 +46,7 @@ describe('tab texts: plan issues and error codes in both languages', () => {
   }
 
   it('a code this tab does not know still speaks the admin\'s language', () => {
-    assert.match(renderIssue('ja', { code: 'SOMETHING_NEW', message: 'English only' }).text, JAPANESE);
+    assert.match(renderIssue('ja', { code: 'SOMETHING_NEW', message: 'English only' } as unknown as PlanIssue).text, JAPANESE);
   });
 
   it('the issues of a real plan (the planner\'s own details) render without placeholders', () => {

@@ -17,7 +17,8 @@ const MOD = { aadObjectId: DEMO_USERS.modAdministrator, name: 'MOD Administrator
 const OAUTH = 'application/vnd.microsoft.card.oauth';
 
 const isOAuthCard = (c: ConnectorCall) => c.activity.attachments?.some((a) => a.contentType === OAUTH) ?? false;
-const isPlanCard = (c: ConnectorCall) => c.method === 'POST' && JSON.stringify(cardOf(c) ?? {}).includes('"verb":"cancelImport"');
+// Every plan card asks for its current state (Universal Actions refresh); one without changes has no buttons.
+const isPlanCard = (c: ConnectorCall) => c.method === 'POST' && JSON.stringify(cardOf(c) ?? {}).includes('"verb":"refresh"');
 const exchangeIdOf = (c: ConnectorCall) =>
   (c.activity.attachments!.find((a) => a.contentType === OAUTH)!.content as { tokenExchangeResource: { id: string } }).tokenExchangeResource.id;
 const planIdOf = (card: unknown) => /"planId":"([0-9a-f-]{36})"/.exec(JSON.stringify(card))![1]!;
@@ -86,11 +87,13 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       assert.match(text, /Departments to create\n11/);
       assert.match(text, /Guests\n3/);
       assert.match(text, /This plan expires at \{\{TIME\(/);
-      const actions = (card.actions as { verb: string; data: unknown }[]).map((a) => [a.verb, a.data]);
+      const actions = (card.actions as { type: string; verb?: string; data?: unknown }[]).filter((a) => a.type === 'Action.Execute').map((a) => [a.verb, a.data]);
       assert.deepEqual(actions, [
-        ['confirmImport', { planId }],
-        ['cancelImport', { planId }],
+        ['confirmImport', { planId, lang: 'en' }],
+        ['cancelImport', { planId, lang: 'en' }],
       ]);
+      // Universal Actions refresh: the card asks for its current state (superseded, settled elsewhere).
+      assert.deepEqual((card.refresh as { action: { verb: string; data: unknown } }).action.verb, 'refresh');
       // The on-behalf-of exchange and the Graph read really happened.
       assert.ok(h.tokens.requestLog.some((r) => r.method === 'POST' && r.url.endsWith('/oauth2/v2.0/token')));
       // The first read of a company is the full /users read (DESIGN §2), after a delta link for next time (B7).
@@ -414,6 +417,55 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       await h.ctx.store.db.query(`update plans set status = 'cancelled' where id = $1`, [planId]);
     });
 
+    it('defect: every plan after the first said "0 users read": a delta read shows the directory size and the changes read', async () => {
+      // A first plan reads the whole directory; the next one only the changes (delta).
+      const first = await planAs(h, ALEX);
+      await h.post(h.activity(ALEX, actionInvoke('cancelImport', { planId: first.planId }, first.cardCall.id)));
+      const { card } = await planAs(h, ALEX);
+      const text = cardText(card);
+      assert.doesNotMatch(text, /\b0 users read/);
+      assert.match(text, /Requested by Alex Wilber · 200 users in Entra ID · \d+ changes? read/);
+      const plan = (await h.ctx.store.findPlan(planIdOf(card)))!;
+      assert.equal(plan.summary.directoryUsers, 200);
+      assert.equal(typeof plan.summary.changesRead, 'number');
+      await h.post(h.activity(ALEX, actionInvoke('cancelImport', { planId: plan.id }, undefined)));
+    });
+
+    it('defect: a Japanese card answered its button in English: the click carries en-US (Agents Playground), the answer stays Japanese', async () => {
+      const { cardCall, card, planId } = await planAs(h, ALEX, 'ja-JP');
+      assert.match(cardText(card), /読み込み内容の確認/);
+      // The Playground (and some clients) send en-US on every invoke, whatever the card's language.
+      const res = await h.post(h.activity(ALEX, { ...actionInvoke('cancelImport', { planId, lang: 'ja' }, cardCall.id), locale: 'en-US' }));
+      const text = cardText((res.body as { value: unknown }).value);
+      assert.match(text, /Alex Wilber さんが読み込みをキャンセルしました/);
+      assert.doesNotMatch(text, /Cancelled by/);
+      // Without lang in the data (a card sent before), the stored card language decides.
+      const again = await h.post(h.activity(ALEX, { ...actionInvoke('confirmImport', { planId }, cardCall.id), locale: 'en-US' }));
+      assert.match(cardText((again.body as { value: unknown }).value), /キャンセルしました/);
+    });
+
+    it('superseded: a newer plan card turns the older one read-only for everyone; its Confirm and refresh answer "replaced"', async () => {
+      const older = await planAs(h, ALEX);
+      const runsBefore = (await h.ctx.store.listRuns(h.companyId)).length;
+      const newer = await planAs(h, ALEX);
+      // The older card is updated for everyone, without a Confirm.
+      const put = await h.connector.waitFor((c) => c.method === 'PUT' && c.activityId === older.cardCall.id);
+      const replaced = cardOf(put)!;
+      assert.match(cardText(replaced), /replaced by a newer one/);
+      assert.ok(!JSON.stringify(replaced).includes('confirmImport'));
+      // A click that raced the update, and Teams' automatic refresh, get the same read-only card.
+      const click = await h.post(h.activity(ALEX, actionInvoke('confirmImport', { planId: older.planId }, older.cardCall.id)));
+      assert.match(cardText((click.body as { value: unknown }).value), /replaced by a newer one/);
+      const refresh = await h.post(h.activity(ALEX, { ...actionInvoke('refresh', { planId: older.planId, lang: 'en' }, older.cardCall.id), value: { action: { type: 'Action.Execute', verb: 'refresh', data: { planId: older.planId, lang: 'en' } }, trigger: 'automatic' } }));
+      const refreshed = (refresh.body as { value: unknown }).value;
+      assert.match(cardText(refreshed), /replaced by a newer one/);
+      assert.equal((await h.ctx.store.listRuns(h.companyId)).length, runsBefore, 'nothing was applied');
+      // The newest card refreshes to itself, Confirm included.
+      const current = await h.post(h.activity(ALEX, actionInvoke('refresh', { planId: newer.planId, lang: 'en' }, newer.cardCall.id)));
+      assert.ok(JSON.stringify((current.body as { value: unknown }).value).includes('"verb":"confirmImport"'));
+      await h.post(h.activity(ALEX, actionInvoke('cancelImport', { planId: newer.planId }, newer.cardCall.id)));
+    });
+
     it('a second admin is asked to sign in (Universal Actions login request), then confirms', async () => {
       await h.ctx.store.createUser(
         h.companyId,
@@ -446,17 +498,17 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       h.graph.removeUser(gone.entraObjectId!);
       const { cardCall, card, planId } = await planAs(h, ALEX, 'ja-JP');
       const text = cardText(card);
-      assert.match(text, /ディレクトリ同期の計画/);
+      assert.match(text, /読み込み内容の確認/);
       assert.match(text, /削除するユーザー\n1/);
       const toggle = (card.body as { type: string; id?: string; isRequired?: boolean }[]).find((e) => e.type === 'Input.Toggle')!;
       assert.equal(toggle.id, 'confirmDeletions');
       assert.equal(toggle.isRequired, true);
       const unticked = await h.post(h.activity(ALEX, { ...actionInvoke('confirmImport', { planId, confirmDeletions: 'false' }, cardCall.id), locale: 'ja-JP' }));
-      assert.match(cardText((unticked.body as { value: unknown }).value), /削除の確認にチェックを入れてください/);
+      assert.match(cardText((unticked.body as { value: unknown }).value), /削除ガードのチェックボックスをオンにしてください/);
       assert.equal(putsOn(cardCall.id).length, 0);
       const ticked = await h.post(h.activity(ALEX, { ...actionInvoke('confirmImport', { planId, confirmDeletions: 'true' }, cardCall.id), locale: 'ja-JP' }));
       assert.equal((ticked.body as { statusCode: number }).statusCode, 200);
-      const done = await h.connector.waitFor((c) => c.method === 'PUT' && c.activityId === cardCall.id && /取り込みが完了しました/.test(cardText(cardOf(c))));
+      const done = await h.connector.waitFor((c) => c.method === 'PUT' && c.activityId === cardCall.id && /Microsoft Entra ID 読み込みは正常に完了しました。/.test(cardText(cardOf(c))));
       assert.match(cardText(cardOf(done)), /削除したユーザー\n1/);
       assert.ok(!(await h.ctx.store.listUsers(h.companyId)).some((u) => u.id === gone.id));
     });

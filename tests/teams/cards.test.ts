@@ -17,7 +17,7 @@ import addFormats from 'ajv-formats';
 import { CardFactory } from 'botbuilder';
 import { byteSize, TEAMS_MESSAGE_LIMIT_BYTES, TEMPLATE_NAMES, planCard } from '../../src/teams/cards.ts';
 import { CARD_VERBS, CardActionDataSchema } from '../../src/teams/bot.ts';
-import { allCards, hugePlan, type NamedCard } from './fixtures/cards.ts';
+import { allCards, hugePlan, TAB_URL, type NamedCard } from './fixtures/cards.ts';
 import { cardText } from './helpers/connector.ts';
 
 const require = createRequire(import.meta.url);
@@ -57,12 +57,19 @@ function actionsOf(card: unknown): { type: string; verb?: string; data?: unknown
     else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       if (typeof o.type === 'string' && o.type.startsWith('Action.')) out.push(o as { type: string });
-      Object.values(o).forEach(walk);
+      // The Universal Actions `refresh` is not a button: checked on its own (refreshOf).
+      for (const [k, x] of Object.entries(o)) if (k !== 'refresh') walk(x);
     }
   };
   walk(card);
   return out;
 }
+
+function refreshOf(card: unknown): { action: { type: string; verb?: string; data?: unknown }; userIds?: string[] } | undefined {
+  return (card as { refresh?: { action: { type: string; verb?: string; data?: unknown }; userIds?: string[] } }).refresh;
+}
+
+const planIdOf = (card: unknown) => /"planId":"([0-9a-f-]{36})"/.exec(JSON.stringify(card))![1]!;
 
 const messageBytes = (card: unknown) => byteSize({ type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
 
@@ -79,7 +86,8 @@ describe('Teams cards', function () {
     it(`${name}: valid Adaptive Card 1.5 (local schema subset + adaptivecards parser), known verbs, under 28 KB`, () => {
       assert.ok(validate(card), `${name}: ${ajv.errorsText(validate.errors, { separator: '\n' })}`);
       assert.deepEqual(parserIssues(card), [], name);
-      for (const a of actionsOf(card)) {
+      const refresh = refreshOf(card);
+      for (const a of [...actionsOf(card), ...(refresh ? [refresh.action] : [])]) {
         if (a.type !== 'Action.Execute') continue;
         assert.ok((CARD_VERBS as readonly string[]).includes(a.verb!), `${name}: verb ${a.verb}`);
         assert.ok(CardActionDataSchema.safeParse(a.data).success, `${name}: data ${JSON.stringify(a.data)}`);
@@ -98,15 +106,88 @@ describe('Teams cards', function () {
 
   it('Confirm is absent when the plan has errors; every error carries its remedy', () => {
     const withErrors = cards.find((c) => c.name === 'plan-errors-en')!.card;
-    assert.deepEqual(actionsOf(withErrors).map((a) => a.verb), ['cancelImport']);
+    assert.deepEqual(actionsOf(withErrors).filter((a) => a.type === 'Action.Execute').map((a) => a.verb), ['cancelImport']);
     const text = cardText(withErrors);
-    assert.match(text, /The email info@contoso\.com would be shared by bousai\.tantou, JohannaL@contoso\.onmicrosoft\.com\.\nFix: remove the address from one of them in the safety service or in Entra ID\./);
-    assert.match(text, /退職 太郎 \(taro\.taishoku@contoso\.onmicrosoft\.com\) was removed from Entra ID but cannot be deleted: they are the system administrator and scheduled-send responsible\.\nFix: remove the role in the safety service first\./);
+    assert.match(text, /The email address info@contoso\.com would be shared by bousai\.tantou, JohannaL@contoso\.onmicrosoft\.com\.\nFix: remove the address from one of them in the safety service or in Entra ID\./);
+    assert.match(text, /退職 太郎 \(taro\.taishoku@contoso\.onmicrosoft\.com\) was removed from Entra ID but cannot be deleted: they are the system administrator and the scheduled-send responsible\.\nFix: remove the role in the safety service first\./);
     assert.match(text, /more than its limit of 150/);
     const plain = cards.find((c) => c.name === 'plan-en')!.card;
-    assert.deepEqual(actionsOf(plain).map((a) => a.verb), ['confirmImport', 'cancelImport']);
+    assert.deepEqual(actionsOf(plain).filter((a) => a.type === 'Action.Execute').map((a) => a.verb), ['confirmImport', 'cancelImport']);
     const ja = cardText(cards.find((c) => c.name === 'plan-errors-ja')!.card);
     assert.match(ja, /対処: 先に安否確認サービスでその権限を外してください。/);
+  });
+
+  it('defect: blocking errors came last, after the counts and samples: they are right under the title', () => {
+    for (const lang of ['en', 'ja'] as const) {
+      const card = cards.find((c) => c.name === `plan-errors-${lang}`)!.card;
+      const body = card.body as { type: string; id?: string; style?: string }[];
+      const order = body.map((e) => e.id ?? e.type);
+      // Title block first, then the errors, then the counts (summary) and the samples.
+      assert.equal(order[0], 'Container');
+      assert.equal(order[1], 'errors', `${lang}: ${order.join(',')}`);
+      assert.ok(order.indexOf('errors') < order.indexOf('summary'), order.join(','));
+      assert.equal(body[1]!.style, 'attention');
+      const text = cardText(card);
+      const errorsAt = text.indexOf(lang === 'en' ? 'Blocking errors' : '読み込みを止めるエラー');
+      const samplesAt = text.indexOf(lang === 'en' ? 'New users (' : '作成するユーザー (');
+      assert.ok(errorsAt > 0 && samplesAt > errorsAt, `${lang}: errors at ${errorsAt}, samples at ${samplesAt}`);
+    }
+  });
+
+  it('readable contrast: no grey (subtle) text and no coloured text on coloured containers', () => {
+    for (const { name, card } of cards) {
+      const json = JSON.stringify(card);
+      assert.ok(!json.includes('"isSubtle":true'), `${name}: subtle text`);
+      const walk = (v: unknown, styled: boolean): void => {
+        if (Array.isArray(v)) return v.forEach((x) => walk(x, styled));
+        if (!v || typeof v !== 'object') return;
+        const o = v as Record<string, unknown>;
+        const here = styled || (o.type === 'Container' && typeof o.style === 'string' && o.style !== 'default' && o.style !== 'emphasis');
+        if (here && o.type === 'TextBlock') assert.ok(o.color === undefined || o.color === 'Default', `${name}: ${String(o.color)} text on a coloured container`);
+        for (const x of Object.values(o)) walk(x, here);
+      };
+      walk(card, false);
+    }
+  });
+
+  it('defect: a plan with nothing to change offered Confirm: it says "already up to date", without Confirm', () => {
+    for (const lang of ['en', 'ja'] as const) {
+      const card = cards.find((c) => c.name === `plan-nothing-${lang}`)!.card;
+      assert.deepEqual(actionsOf(card).filter((a) => a.type === 'Action.Execute'), [], lang);
+      assert.match(cardText(card), lang === 'en' ? /Already up to date/ : /変更はありません（最新の状態です）/);
+      const body = card.body as { id?: string; style?: string }[];
+      assert.equal(body.find((e) => e.id === 'upToDate')?.style, 'good');
+    }
+  });
+
+  it('defect: "0 users read" after a delta read: the card shows the directory size and the changes read', () => {
+    const full = cardText(cards.find((c) => c.name === 'plan-en')!.card);
+    assert.match(full, /Requested by Alex Wilber · 200 users in Entra ID \(read in 1\.8 s\)/);
+    const delta = cardText(cards.find((c) => c.name === 'plan-nothing-en')!.card);
+    assert.match(delta, /201 users in Entra ID · 3 changes read/);
+    const ja = cardText(cards.find((c) => c.name === 'plan-nothing-ja')!.card);
+    assert.match(ja, /Entra ID から取得したユーザー: 201 人・Entra ID から取得した変更: 3 件/);
+  });
+
+  it('every plan card links to the Safety Sync tab and asks Teams for its current state (refresh)', () => {
+    for (const lang of ['en', 'ja'] as const) {
+      const card = cards.find((c) => c.name === `plan-${lang}`)!.card;
+      const open = actionsOf(card).find((a) => a.type === 'Action.OpenUrl') as unknown as { title: string; url: string };
+      assert.equal(open.url, TAB_URL);
+      assert.equal(open.title, lang === 'en' ? 'Open in Safety Sync tab' : 'Safety Sync タブで開く');
+      const refresh = refreshOf(card)!;
+      assert.deepEqual(refresh.action.data, { planId: planIdOf(card), lang });
+      assert.deepEqual(refresh.userIds, ['29:alex']);
+    }
+  });
+
+  it('the Japanese cards use the glossary: no raw ids, no translated-sounding leftovers', () => {
+    for (const { name, card } of cards.filter((c) => c.name.endsWith('-ja'))) {
+      const text = cardText(card);
+      for (const bad of [/追加するユーザー/, /取り込み/, /計画/, /undefined/, /\bnull\b/, /NaN/, /autoSendResponsible|scheduledSendResponsible|systemAdmin|entraObjectId|\bemail\b|loginName/, /level \d/]) {
+        assert.doesNotMatch(text, bad, `${name}: ${bad}`);
+      }
+    }
   });
 
   it('the deletion guard is a required toggle, and Cancel does not need it', () => {
@@ -130,7 +211,7 @@ describe('Teams cards', function () {
           createUsers: [{ entraObjectId: 'x', loginName: 'x@x', name: '[click](https://evil.example) {{DATE(2020-01-01T00:00:00Z)}}', email: null, phone: null, departmentCode: null }],
         },
       },
-      { lang: 'en', companyName: 'C', requestedByName: 'A', usersRead: 1, readMs: 1 },
+      { lang: 'en', companyName: 'C', requestedByName: 'A', readMs: 1 },
     );
     const text = cardText(card);
     assert.ok(!text.includes('[click](https'), text);
@@ -170,7 +251,7 @@ describe('Teams cards', function () {
         ],
       } as unknown as Parameters<typeof planCard>[0];
       for (const lang of ['en', 'ja'] as const) {
-        const ctx = { lang, companyName: long('社'), requestedByName: long('依'), usersRead: 5, readMs: 1, notice: long('注') };
+        const ctx = { lang, companyName: long('社'), requestedByName: long('依'), readMs: 1, notice: long('注') };
         const card = planCard(plan, ctx);
         assert.ok(validate(card), ajv.errorsText(validate.errors));
         assert.deepEqual(parserIssues(card), []);
@@ -188,14 +269,14 @@ describe('Teams cards', function () {
     assert.equal(plan.summary.usersToCreate + plan.summary.usersToUpdate + plan.summary.usersUnchanged, 100_000);
     assert.ok(plan.errors.length >= 3000, `errors: ${plan.errors.length}`);
     for (const lang of ['en', 'ja'] as const) {
-      const card = planCard(plan, { lang, companyName: 'Contoso Holdings', requestedByName: 'Alex Wilber', usersRead: 100_000, readMs: 41_300 });
+      const card = planCard(plan, { lang, companyName: 'Contoso Holdings', requestedByName: 'Alex Wilber', readMs: 41_300 });
       assert.ok(validate(card), ajv.errorsText(validate.errors));
       assert.deepEqual(parserIssues(card), []);
       const bytes = messageBytes(card);
       assert.ok(bytes < TEAMS_MESSAGE_LIMIT_BYTES, `${lang}: ${bytes} bytes`);
       const text = cardText(card);
-      assert.match(text, lang === 'en' ? /more errors; the full list is in the Safety Sync tab/ : /全件は Safety Sync タブ/);
-      assert.match(text, lang === 'en' ? /Users to create\n40,000/ : /追加するユーザー\n40,000/);
+      assert.match(text, lang === 'en' ? /more errors; the full list is in the Safety Sync tab/ : /すべてのエラーは Safety Sync タブで確認できます/);
+      assert.match(text, lang === 'en' ? /Users to create\n40,000/ : /作成するユーザー\n40,000/);
     }
   });
 

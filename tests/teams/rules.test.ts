@@ -61,3 +61,23 @@ describe('Teams bot rules', () => {
     assert.equal(langOf(undefined), 'en');
   });
 });
+
+describe('the bot language', () => {
+  it('BOT_LOCALE (the demo setting) wins over the activity locale; without it the activity decides', async () => {
+    const { turnLang } = await import('../../src/teams/bot/context.ts');
+    const { loadConfig } = await import('../../src/config.ts');
+    assert.equal(turnLang({ options: { locale: 'ja-JP' } } as never, { locale: 'en-US' }), 'ja');
+    assert.equal(turnLang({ options: {} } as never, { locale: 'ja-JP' }), 'ja');
+    assert.equal(turnLang({ options: {} } as never, { locale: 'en-US' }), 'en');
+    assert.equal(loadConfig({ BOT_LOCALE: 'ja-JP' }).botLocale, 'ja-JP');
+    assert.throws(() => loadConfig({ BOT_LOCALE: 'klingon' }), /BOT_LOCALE/);
+  });
+
+  it('a card action carries its language, validated: en or ja only', async () => {
+    const { CardActionDataSchema } = await import('../../src/teams/bot/card-flow.ts');
+    const planId = '0b7e6f3c-1d2a-4c5b-8e9f-0a1b2c3d4e5f';
+    assert.equal(CardActionDataSchema.parse({ planId, lang: 'ja' }).lang, 'ja');
+    assert.equal(CardActionDataSchema.safeParse({ planId, lang: 'fr' }).success, false);
+    assert.equal(CardActionDataSchema.safeParse({ planId, lang: '<script>' }).success, false);
+  });
+});

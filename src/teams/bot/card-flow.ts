@@ -13,9 +13,10 @@ import type { Company, Run } from '../../domain/types.ts';
 import type { StoredPlan } from '../../store/safety-store.ts';
 import { authorizeAdmin } from '../../sync/authorize.ts';
 import { closedCard, consentCard, importingCard, planCard, resultCard, type AdaptiveCardJson, type ClosedKind } from '../cards.ts';
-import { langOf, strings, type Lang } from '../i18n.ts';
+import { parseLang, strings, type Lang } from '../i18n.ts';
+import { cardStatus, hasChanges } from '../../domain/plan-status.ts';
 import { loginRequest, PRECONDITION_FAILED_CARD_ANSWER } from '../sso.ts';
-import { badRequestAnswer, cardAnswer, messageAnswer, senderOf, tenantOf, type Answer, type BotContext, type CardRecord, type SsoSource } from './context.ts';
+import { badRequestAnswer, cardAnswer, messageAnswer, senderOf, tabLink, tenantOf, turnLang, type Answer, type BotContext, type CardRecord, type SsoSource } from './context.ts';
 import { checkToken } from './oauth.ts';
 import type { Admin } from './plan-job.ts';
 
@@ -25,9 +26,11 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const CardActionDataSchema = z.object({
   planId: z.string().regex(UUID_RE),
   confirmDeletions: z.union([z.enum(['true', 'false']), z.boolean()]).optional(),
+  /** The card's language, so a Japanese card answers in Japanese whatever locale the client sends. */
+  lang: z.enum(['en', 'ja']).optional(),
 });
 
-export const CARD_VERBS = ['confirmImport', 'cancelImport'] as const;
+export const CARD_VERBS = ['confirmImport', 'cancelImport', 'refresh'] as const;
 export type CardVerb = (typeof CARD_VERBS)[number];
 
 const ActionAuthSchema = z.object({ token: z.string().min(1).max(20_000) }).passthrough();
@@ -45,7 +48,7 @@ export interface CardClick {
 export type CardHandler = (ctx: BotContext, click: CardClick) => Promise<Answer>;
 
 /** Every verb has exactly one handler; a new verb does not compile until it has one. */
-export const CARD_HANDLERS: { [V in CardVerb]: CardHandler } = {
+export const CARD_HANDLERS: { [V in Exclude<CardVerb, 'refresh'>]: CardHandler } = {
   confirmImport: confirm,
   cancelImport: cancel,
 };
@@ -53,9 +56,9 @@ export const CARD_HANDLERS: { [V in CardVerb]: CardHandler } = {
 const isCardVerb = (v: unknown): v is CardVerb => typeof v === 'string' && (CARD_VERBS as readonly string[]).includes(v);
 
 export async function onCardAction(ctx: BotContext, context: TurnContext, rawVerb: unknown, rawData: unknown): Promise<Answer> {
-  const lang = langOf(context.activity.locale);
-  const s = strings(lang);
   const parsed = CardActionDataSchema.safeParse(rawData);
+  let lang: Lang = (parsed.success ? parsed.data.lang : undefined) ?? turnLang(ctx, context.activity);
+  let s = strings(lang);
   if (!parsed.success || !isCardVerb(rawVerb)) return badRequestAnswer('The card action data is not valid.');
   const { planId } = parsed.data;
   let record: CardRecord | null;
@@ -68,6 +71,10 @@ export async function onCardAction(ctx: BotContext, context: TurnContext, rawVer
   }
   if (!record) return messageAnswer(s.unknownCard);
   if (record.conversationId !== (context.activity.conversation?.id ?? '')) return messageAnswer(s.clickRefused('NOT_IN_CONVERSATION'));
+  // The card keeps the language it was sent in (the Agents Playground sends en-US on every click).
+  lang = parseLang(record.locale) ?? lang;
+  s = strings(lang);
+  if (rawVerb === 'refresh') return refresh(ctx, record, lang);
 
   const who = await authorizeClick(ctx, context, record.companyId, lang);
   if ('answer' in who) return who.answer;
@@ -82,6 +89,39 @@ export async function onCardAction(ctx: BotContext, context: TurnContext, rawVer
   ctx.log.info('teams.card_action', { verb: rawVerb, planId, companyId: admin.company.id, state: record.state, planStatus: plan.status });
   const confirmDeletions = parsed.data.confirmDeletions === true || parsed.data.confirmDeletions === 'true';
   return CARD_HANDLERS[rawVerb](ctx, { record, plan, admin, lang, confirmDeletions });
+}
+
+/**
+ * Universal Actions `refresh`: the card's current state for whoever sees it in the conversation
+ * (read-only, so no sign-in is asked for): the plan card while it may still be confirmed, the
+ * result, the closed card, or "superseded" once a newer plan card was posted.
+ */
+async function refresh(ctx: BotContext, record: CardRecord, lang: Lang): Promise<Answer> {
+  let plan: StoredPlan;
+  let company: Company;
+  try {
+    company = await ctx.store.getCompany(record.companyId);
+    plan = await ctx.sync.getPlan(record.companyId, record.planId);
+  } catch (e) {
+    if (isAppError(e) && e.code === 'NOT_FOUND') return messageAnswer(strings(lang).unknownCard);
+    throw e;
+  }
+  return cardAnswer(await cardFor(ctx, record, plan, lang, company.name));
+}
+
+/** The newest plan card of the company (what decides `superseded`, domain cardStatus). */
+async function newestCardPlanId(ctx: BotContext, companyId: string): Promise<string | null> {
+  return (await ctx.teamsStore.latestPlanCard(companyId))?.planId ?? null;
+}
+
+/**
+ * A new plan card was posted: the company's previous card, still showing Confirm, turns read-only
+ * for everyone ("replaced by a newer preview"), in its own language.
+ */
+export async function supersedePrevious(ctx: BotContext, previous: CardRecord | null, next: Pick<StoredPlan, 'id' | 'tenantId'>, companyName: string): Promise<void> {
+  if (!previous || previous.planId === next.id || previous.state !== 'shown') return;
+  const moved = await ctx.teamsStore.transition(previous.planId, ['shown'], 'closed');
+  if (moved) await updateForEveryone(ctx, moved, closedCard('superseded', next, parseLang(moved.locale) ?? 'en', companyName));
 }
 
 type ClickAuthorization = { company: Company; user: Admin['user'] } | { answer: Answer };
@@ -188,6 +228,14 @@ async function confirm(ctx: BotContext, click: CardClick): Promise<Answer> {
   if (record.state !== 'shown') return cardAnswer(await cardFor(ctx, record, plan, lang, admin.company.name));
   if (plan.status !== 'pending') return cardAnswer(await settleOutside(ctx, record, plan, lang, admin));
   if (plan.errors.length > 0) return messageAnswer(strings(lang).unknownCard);
+  if (cardStatus(plan, await newestCardPlanId(ctx, plan.companyId)) === 'superseded') {
+    const moved = await ctx.teamsStore.transition(record.planId, ['shown'], 'closed');
+    const next = closedCard('superseded', plan, lang, admin.company.name);
+    if (moved) await updateForEveryone(ctx, moved, next);
+    return cardAnswer(next);
+  }
+  // Nothing to change: the card never offers Confirm, and a forged click records no empty run.
+  if (!hasChanges(plan)) return cardAnswer(await cardFor(ctx, record, plan, lang, admin.company.name));
   if (plan.requiresDeletionConfirmation && !confirmDeletions) {
     // Only the clicker sees this: the same plan card with a note at the top of the warnings.
     return cardAnswer(
@@ -195,8 +243,8 @@ async function confirm(ctx: BotContext, click: CardClick): Promise<Answer> {
         lang,
         companyName: admin.company.name,
         requestedByName: await nameOf(ctx, admin.company.id, plan.requestedBy),
-        usersRead: null,
         readMs: null,
+        tabUrl: tabLink(ctx.options),
         notice: strings(lang).deletionsNotConfirmed,
       }),
     );
@@ -311,12 +359,33 @@ async function cardFor(ctx: BotContext, record: CardRecord, plan: StoredPlan, la
     case 'stale':
       return closedCard(plan.status, plan, lang, companyName);
     case 'pending':
-      if (record.state === 'failed') return closedCard('failed', plan, lang, companyName, { reason: record.error?.message ?? '' });
-      if (record.state === 'closed' || record.state === 'cancelled' || record.state === 'done') {
-        return closedCard('failed', plan, lang, companyName, { reason: record.error?.message ?? '' });
+      if (record.state === 'failed') return closedCard('failed', plan, lang, companyName, { reason: failureOf(record, lang) });
+      if (cardStatus(plan, await newestCardPlanId(ctx, plan.companyId)) === 'superseded' || (record.state === 'closed' && !record.error)) {
+        return closedCard('superseded', plan, lang, companyName);
       }
-      return planCard(plan, { lang, companyName, requestedByName: await nameOf(ctx, plan.companyId, plan.requestedBy), usersRead: null, readMs: null });
+      if (record.state === 'closed' || record.state === 'cancelled' || record.state === 'done') {
+        return closedCard('failed', plan, lang, companyName, { reason: failureOf(record, lang) });
+      }
+      return planCard(plan, {
+        lang,
+        companyName,
+        requestedByName: await nameOf(ctx, plan.companyId, plan.requestedBy),
+        readMs: null,
+        tabUrl: tabLink(ctx.options),
+        refreshUserIds: refreshUsers(record),
+      });
   }
+}
+
+/** A failure recorded on the card, in the card's language (the record keeps the code and the English message). */
+function failureOf(record: CardRecord, lang: Lang): string {
+  return record.error ? strings(lang).importFailure(record.error.code, record.error.message) : '';
+}
+
+/** Who refreshes the card automatically: the person it was posted for (Universal Actions userIds). */
+export function refreshUsers(record: Pick<CardRecord, 'reference'>): string[] {
+  const id = record.reference.user?.id;
+  return typeof id === 'string' && id ? [id] : [];
 }
 
 /** A person's name for a card, by an indexed lookup of their login name; the login name when unknown. */

@@ -13,6 +13,7 @@ import type { BotAuthSettings, SafetyBotAdapter } from '../adapter.ts';
 import type { AdaptiveCardJson } from '../cards.ts';
 import type { SigningKeyCache, SsoSettings } from '../sso.ts';
 import type { PlanCardRecord, TeamsStore } from '../../store/teams-store.ts';
+import { langOf, type Lang } from '../i18n.ts';
 
 /** The bot's records in the database, with Teams conversation references. */
 export type BotTeamsStore = TeamsStore<Partial<ConversationReference>>;
@@ -34,6 +35,10 @@ export interface TeamsBotOptions {
   /** Resolves the SSO configuration; null when the bot has none (no AAD_APP_* outside the demo). */
   sso: () => Promise<SsoSource | null>;
   publicBaseUrl?: string;
+  /** BOT_LOCALE: answer in this language whatever the client's locale (the Agents Playground always sends en-US). */
+  locale?: string;
+  /** The Teams app id for "Open in Safety Sync tab" (https://teams.microsoft.com/l/entity/<appId>/<entityId>). */
+  teamsAppId?: string;
   /** $top of the Graph user pages. Default 999. */
   graphPageSize?: number;
   clock?: () => Date;
@@ -134,4 +139,26 @@ async function rosterUpn(context: TurnContext): Promise<string | null> {
     if ((e as { statusCode?: unknown }).statusCode === 404) return null;
     throw e;
   }
+}
+
+/**
+ * The language the bot answers a turn in, decided once: the demo setting BOT_LOCALE when set (the
+ * Agents Playground always sends en-US), otherwise the activity's locale. A card's own language
+ * (stored with the card, carried in its Action.Execute data) wins over both: see card-flow.ts.
+ */
+export function turnLang(ctx: Pick<BotContext, 'options'>, activity: Partial<Activity>): Lang {
+  return langOf(ctx.options.locale ?? activity.locale);
+}
+
+/** The static tab's entity id (appPackage/manifest.json staticTabs[0].entityId). */
+export const TAB_ENTITY_ID = 'safety-sync-settings';
+
+/**
+ * "Open in Safety Sync tab": the Teams deep link to the static tab when the Teams app id is known,
+ * otherwise the tab's public URL (outside Teams), otherwise none.
+ */
+export function tabLink(options: Pick<TeamsBotOptions, 'teamsAppId' | 'publicBaseUrl'>): string | null {
+  if (options.teamsAppId) return `https://teams.microsoft.com/l/entity/${encodeURIComponent(options.teamsAppId)}/${TAB_ENTITY_ID}`;
+  if (options.publicBaseUrl && /^https?:\/\//.test(options.publicBaseUrl)) return `${options.publicBaseUrl.replace(/\/+$/, '')}/tab`;
+  return null;
 }

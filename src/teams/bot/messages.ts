@@ -8,12 +8,12 @@ import { isAppError } from '../../domain/errors.ts';
 import { authorizeAdmin, type AccessRefusal } from '../../sync/authorize.ts';
 import { helpCard, statusCard } from '../cards.ts';
 import { parseCommand } from '../commands.ts';
-import { langOf, strings, type Lang } from '../i18n.ts';
-import { senderOf, tenantOf, type BotContext, type SsoSource } from './context.ts';
+import { strings, type Lang } from '../i18n.ts';
+import { senderOf, tenantOf, turnLang, type BotContext, type SsoSource } from './context.ts';
 import { askSignIn, withToken } from './oauth.ts';
 
 export async function onMessage(ctx: BotContext, context: TurnContext): Promise<void> {
-  const lang = langOf(context.activity.locale);
+  const lang = turnLang(ctx, context.activity);
   const s = strings(lang);
   const command = parseCommand(context.activity.text);
   try {

@@ -14,7 +14,7 @@ import { consentCard } from '../cards.ts';
 import { langOf, strings, type Lang } from '../i18n.ts';
 import { authorizeSsoToken } from '../sso-access.ts';
 import { signInCard, type SsoSettings } from '../sso.ts';
-import { adminConsentFallback, sendAnswer, tenantOf, type BotContext, type SsoSource } from './context.ts';
+import { adminConsentFallback, sendAnswer, tenantOf, type BotContext, type SsoSource, turnLang } from './context.ts';
 import { planJob, type Admin } from './plan-job.ts';
 import { cachingProvider } from './token-cache.ts';
 
@@ -154,7 +154,7 @@ export async function onSignInFailure(ctx: BotContext, context: TurnContext): Pr
   const parsed = SignInFailureSchema.safeParse(context.activity.value);
   const code = parsed.success && parsed.data.code ? parsed.data.code.replace(/[^A-Za-z0-9_.-]/g, '') : 'unknown';
   ctx.log.warn('teams.signin_failure', { code });
-  await context.sendActivity(strings(langOf(context.activity.locale)).signInFailed(code));
+  await context.sendActivity(strings(turnLang(ctx, context.activity)).signInFailed(code));
 }
 
 /** The demo's path: the emulated token is checked at once, without a sign-in card. */

@@ -11,7 +11,8 @@ import type { StoredPlan } from '../../store/safety-store.ts';
 import { consentCard, planCard } from '../cards.ts';
 import { strings, type Lang } from '../i18n.ts';
 import { isExpiredSignIn } from '../sso.ts';
-import { adminConsentFallback, tenantOf, type BotContext, type SsoSource } from './context.ts';
+import { supersedePrevious, refreshUsers } from './card-flow.ts';
+import { adminConsentFallback, tabLink, tenantOf, type BotContext, type SsoSource } from './context.ts';
 import { askSignIn } from './oauth.ts';
 
 export interface Admin {
@@ -60,9 +61,19 @@ export async function planJob(ctx: BotContext, reference: Partial<ConversationRe
     clearInterval(timer);
   }
   await updating;
-  const usersRead = latest;
   const readMs = ctx.clock().getTime() - started;
-  const card = planCard(plan, { lang, companyName: admin.company.name, requestedByName: admin.user.name, usersRead, readMs });
+  // What was read comes from the plan (the directory's size, and the changes after a delta read),
+  // never from the progress counter, which counts the changes of a delta read.
+  const read = { directoryUsers: plan.summary.directoryUsers ?? latest, changesRead: plan.summary.changesRead ?? null };
+  const card = planCard(plan, {
+    lang,
+    companyName: admin.company.name,
+    requestedByName: admin.user.name,
+    readMs,
+    tabUrl: tabLink(ctx.options),
+    refreshUserIds: refreshUsers({ reference }),
+  });
+  const previous = await ctx.teamsStore.latestPlanCard(admin.company.id);
   await ctx.teamsStore.savePlanCard({
     planId: plan.id,
     companyId: admin.company.id,
@@ -73,12 +84,13 @@ export async function planJob(ctx: BotContext, reference: Partial<ConversationRe
   await ctx.proactive(reference, async (c) => {
     if (progressId) {
       await c
-        .updateActivity({ id: progressId, type: ActivityTypes.Message, text: s.readDone(usersRead, readMs) })
+        .updateActivity({ id: progressId, type: ActivityTypes.Message, text: s.readDone(read, readMs) })
         .catch((e: unknown) => ctx.log.warn('teams.progress_update_failed', { error: e }));
     }
     const sent = await c.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
     if (sent?.id) await ctx.teamsStore.setPlanCardActivity(plan.id, sent.id);
   });
+  await supersedePrevious(ctx, previous, plan, admin.company.name);
   ctx.log.info('teams.plan_card_sent', { companyId: admin.company.id, planId: plan.id, errors: plan.errors.length });
 }
 

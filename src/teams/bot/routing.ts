@@ -5,9 +5,8 @@
 import { ActivityTypes, CardFactory, INVOKE_RESPONSE_KEY } from 'botbuilder';
 import type { Application, TurnState } from '@microsoft/teams-ai';
 import { helpCard } from '../cards.ts';
-import { langOf } from '../i18n.ts';
 import { CARD_VERBS, onCardAction } from './card-flow.ts';
-import { badRequestAnswer, isInvoke, sendAnswer, type BotContext } from './context.ts';
+import { badRequestAnswer, isInvoke, sendAnswer, turnLang, type BotContext } from './context.ts';
 import { onMessage } from './messages.ts';
 import { onSignInFailure, onTokenExchange, onVerifyState } from './oauth.ts';
 
@@ -21,7 +20,7 @@ export function registerRoutes(app: Application<TurnState>, ctx: BotContext): vo
   app.conversationUpdate('membersAdded', async (context) => {
     const added = context.activity.membersAdded ?? [];
     if (added.some((m) => m.id === context.activity.recipient?.id)) {
-      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(helpCard(langOf(context.activity.locale)))] });
+      await context.sendActivity({ attachments: [CardFactory.adaptiveCard(helpCard(turnLang(ctx, context.activity)))] });
     }
   });
   app.addRoute(async (c) => isInvoke(c, 'signin/tokenExchange'), (c) => onTokenExchange(ctx, c), true);

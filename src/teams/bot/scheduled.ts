@@ -5,8 +5,9 @@
 import { CardFactory } from 'botbuilder';
 import type { StoredPlan } from '../../store/safety-store.ts';
 import { planCard } from '../cards.ts';
-import { strings, type Lang } from '../i18n.ts';
-import type { BotContext } from './context.ts';
+import { parseLang, strings, type Lang } from '../i18n.ts';
+import { refreshUsers, supersedePrevious } from './card-flow.ts';
+import { tabLink, type BotContext } from './context.ts';
 
 /** Returns false when the company has never had a plan card: the plan is only recorded and a warning logged. */
 export async function postScheduledPlan(ctx: BotContext, plan: StoredPlan): Promise<boolean> {
@@ -16,8 +17,15 @@ export async function postScheduledPlan(ctx: BotContext, plan: StoredPlan): Prom
     return false;
   }
   const company = await ctx.store.getCompany(plan.companyId);
-  const lang: Lang = last.locale === 'ja' ? 'ja' : 'en';
-  const card = planCard(plan, { lang, companyName: company.name, requestedByName: strings(lang).scheduleName, usersRead: null, readMs: null });
+  const lang: Lang = parseLang(last.locale) ?? 'en';
+  const card = planCard(plan, {
+    lang,
+    companyName: company.name,
+    requestedByName: strings(lang).scheduleName,
+    readMs: null,
+    tabUrl: tabLink(ctx.options),
+    refreshUserIds: refreshUsers(last),
+  });
   await ctx.teamsStore.savePlanCard({
     planId: plan.id,
     companyId: plan.companyId,
@@ -29,6 +37,7 @@ export async function postScheduledPlan(ctx: BotContext, plan: StoredPlan): Prom
     const sent = await c.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
     if (sent?.id) await ctx.teamsStore.setPlanCardActivity(plan.id, sent.id);
   });
+  await supersedePrevious(ctx, last, plan, company.name);
   ctx.log.info('teams.scheduled_plan_posted', { companyId: plan.companyId, planId: plan.id });
   return true;
 }

@@ -10,7 +10,8 @@ import {
   makeStyles, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Plan, PlanIssue, Run } from '../../../domain/types.ts';
+import type { Plan, Run } from '../../../domain/types.ts';
+import type { PlanIssue } from './issues.ts';
 import type { UndoPlan } from '../../../domain/undo.ts';
 import { api, ApiError, download, onTeamsThemeChange, signIn, teamsHost } from './api.ts';
 import { renderIssue } from './issues.ts';

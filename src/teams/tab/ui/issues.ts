@@ -4,8 +4,11 @@
  * Record<code, renderer>: a new code does not compile until both languages say it. Each renderer
  * gives the problem and, for blocking errors, the remedy.
  */
-import type { UndoErrorCode } from '../../../domain/undo.ts';
-import type { PlanErrorCode, PlanIssue, PlanWarningCode, Role } from '../../../domain/types.ts';
+import type { UndoError, UndoErrorCode, UndoWarning } from '../../../domain/undo.ts';
+import type { PlanError, PlanErrorCode, PlanWarning, PlanWarningCode, Role } from '../../../domain/types.ts';
+
+/** Any issue the tab shows: the discriminated unions of src/domain (plan) and src/domain/undo.ts. */
+export type PlanIssue = PlanError | PlanWarning | UndoError | UndoWarning;
 import { fieldName, ROLE_NAMES, type Lang } from './texts.ts';
 
 export type IssueCode = PlanErrorCode | PlanWarningCode | UndoErrorCode | 'USER_GONE';

@@ -317,8 +317,12 @@ export const FIELD_NAMES: Record<Lang, Record<UpdatableField | 'loginName' | 'de
   ja: { name: '氏名', email: 'メールアドレス', phone: '電話番号', department: '部署', loginName: 'ログイン名', entraObjectId: 'Entra ID オブジェクト ID', departments: '部署', roles: '役割', status: '状態', yomi: 'よみがな', code: '部署コード' },
 };
 
+/** Entra (Graph) property names, as DIRECTORY_VALUE_ADJUSTED names them, to the service's fields. */
+const GRAPH_FIELDS: Record<string, string> = { displayName: 'name', mail: 'email', businessPhones: 'phone', userPrincipalName: 'loginName', department: 'department' };
+
 export function fieldName(lang: Lang, field: string): string {
-  return (FIELD_NAMES[lang] as Record<string, string>)[field] ?? field;
+  const names = FIELD_NAMES[lang] as Record<string, string>;
+  return names[field] ?? names[GRAPH_FIELDS[field] ?? ''] ?? field;
 }
 
 export const ROLE_NAMES: Record<Lang, Record<Role, string>> = {
