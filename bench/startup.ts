@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,7 +82,10 @@ if (!existsSync(`${ROOT}dist/.build-stamp.json`)) {
   console.error('No build: run `npm run build` first.');
   process.exit(2);
 }
-console.log(`start-up, ${RUNS} runs each, serve on ${DATABASE_URL.startsWith('postgres') ? 'PostgreSQL' : 'in-memory PGlite'}`);
+console.log(
+  `start-up, ${RUNS} runs each, serve on ${DATABASE_URL.startsWith('postgres') ? 'PostgreSQL' : 'in-memory PGlite'}, ` +
+    `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (read the figures beside the bare node start)`,
+);
 const env = baseEnv({});
 const sources = baseEnv({ SAFETY_SYNC_RUN_SOURCES: '1' });
 const serveEnv = (e: NodeJS.ProcessEnv) => ({ ...e, DATABASE_URL, PORT: '0', HOST: '127.0.0.1', SAFETY_API_KEY: 'bench-startup-key-0123456789' });
