@@ -10,6 +10,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, wr
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer, DIST_DIR, SRC_DIR, STAMP_FILE } from '../scripts/build-server.ts';
+import { freePort } from './helpers/net.ts';
+import { spawnCli } from './helpers/spawn.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -123,6 +125,30 @@ describe('build: compiled JavaScript in dist/ (issue 9, item 8)', function () {
       assert.equal(r.err, '');
     } finally {
       writeFileSync(stamp, saved);
+    }
+  });
+
+  it('serve answers at once and loads the bot and the tab after listening: their requests wait for them, never a 404', async () => {
+    const port = await freePort();
+    const p = spawnCli(['serve'], { DATABASE_URL: 'memory:', PORT: String(port), HOST: '127.0.0.1', SAFETY_API_KEY: 'build-test-key-0123456789', LOG_LEVEL: 'warn' });
+    try {
+      await p.waitFor(/safety-sync listening on/);
+      const base = `http://127.0.0.1:${port}`;
+      // Sent the moment the server says it listens, while the bot and the tab may still be loading.
+      const [tab, bot, ready, unknown] = await Promise.all([
+        fetch(`${base}/tab`),
+        fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }),
+        fetch(`${base}/readyz`),
+        fetch(`${base}/no-such-route`),
+      ]);
+      assert.equal(tab.status, 200);
+      assert.equal(bot.status, 401, 'the bot answers (no BOT_ID: anonymous refused), it is not missing');
+      assert.equal(((await bot.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');
+      assert.equal(ready.status, 200);
+      assert.equal(unknown.status, 404, 'an unknown path is still a 404 once everything is loaded');
+    } finally {
+      p.child.kill('SIGTERM');
+      assert.equal(await p.exit(), 0, p.err());
     }
   });
 });
