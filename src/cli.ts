@@ -10,6 +10,7 @@ import { createServer as createNetServer } from 'node:net';
 // (issue 9, item 8). Type imports cost nothing at run time.
 import type { AppContext, RunningServer } from './app.ts';
 import { formatPlan, formatRun } from './cli/format.ts';
+import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
 import type { Config } from './config.ts';
 import type { AppError } from './domain/errors.ts';
 import type { Plan, Run } from './domain/types.ts';
@@ -24,7 +25,6 @@ import type { Request, Response, Server } from 'restify';
  * AppError, and `instanceof` would fail across the two.
  */
 const errors = () => import('./domain/errors.ts');
-import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
 
 const USAGE = `Usage: safety-sync <command> [options]
 
