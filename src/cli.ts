@@ -5,19 +5,26 @@
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { createServer as createNetServer } from 'node:net';
-import { createContext, startScheduler, startServer, withDeadline, type AppContext, type RunningServer } from './app.ts';
+// Only what `--help` needs is imported up front; the parts (restify, pg, PGlite, the bot, the
+// demo tenant, pino) load when a command needs them, so the command answers in milliseconds
+// (issue 9, item 8). Type imports cost nothing at run time.
+import type { AppContext, RunningServer } from './app.ts';
 import { formatPlan, formatRun } from './cli/format.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { AppError, isAppError } from './domain/errors.ts';
-import type { Plan, Run } from './domain/types.ts';
-import { createLogger, redact, requestIdFrom, withRequestId, type Logger } from './log.ts';
-import { DEMO_INITIAL_PASSWORD, seedDemoCompany, startDemoTenant } from './devtools/demo.ts';
-import { DEMO_TENANT_ID } from './devtools/demo-tenant.ts';
 import { readServerLock, removeServerLock, writeServerLock } from './cli/server-lock.ts';
-import { demoTenantCommand } from './cli/demo-tenant-command.ts';
-import { demoTenantStorage } from './devtools/demo-tenant-control.ts';
-import { registerDemoTenantRoutes } from './devtools/demo-tenant-routes.ts';
-import { extraRegistrars } from './wiring.ts';
+import type { Config } from './config.ts';
+import type { AppError } from './domain/errors.ts';
+import type { Plan, Run } from './domain/types.ts';
+import type { Logger } from './log.ts';
+import type { RouteRegistrar } from './server.ts';
+import type { SyncScheduler } from './sync/scheduler.ts';
+import type { Request, Response, Server } from 'restify';
+
+/**
+ * The error classes come from the same dynamic import as the parts that throw them: a test runner
+ * that loads this file as CommonJS (mocha through tsx) would otherwise hold a second copy of
+ * AppError, and `instanceof` would fail across the two.
+ */
+const errors = () => import('./domain/errors.ts');
 
 const USAGE = `Usage: safety-sync <command> [options]
 
@@ -48,16 +55,18 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
   const warn = (s: string) => err.write(s + '\n');
   const [command, ...rest] = argv;
   if (command === 'demo-tenant') {
+    const configModule = await import('./config.ts');
     let dataDir: string;
     try {
-      dataDir = loadConfig().dataDir;
+      dataDir = configModule.loadConfig().dataDir;
     } catch (e) {
-      if (e instanceof ConfigError) {
+      if (e instanceof configModule.ConfigError) {
         warn(e.message);
         return 2;
       }
       throw e;
     }
+    const { demoTenantCommand } = await import('./cli/demo-tenant-command.ts');
     return demoTenantCommand(rest, dataDir, { say, warn });
   }
   let values: { company?: string; json?: boolean; yes?: boolean; 'confirm-deletions'?: boolean; help?: boolean };
@@ -81,6 +90,7 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     say(USAGE);
     return command ? 0 : 2;
   }
+  const { ConfigError, loadConfig } = await import('./config.ts');
   let config: Config;
   try {
     config = loadConfig();
@@ -91,6 +101,8 @@ export async function main(argv: string[], io: CliIo = {}): Promise<number> {
     }
     throw e;
   }
+  const { createLogger, redact, requestIdFrom, withRequestId } = await import('./log.ts');
+  const { isAppError } = await errors();
   const log = createLogger(config.logLevel);
   try {
     switch (command) {
@@ -135,6 +147,7 @@ class Held {
     this.closers.push({ name, close });
   }
   async release(): Promise<void> {
+    const { withDeadline } = await import('./app.ts');
     for (const c of this.closers.splice(0).reverse()) {
       // A close that cannot finish (the database behind an aborted import) must not hold the exit.
       await withDeadline(
@@ -187,17 +200,18 @@ async function serve(config: Config, log: Logger, say: (s: string) => void, warn
   if (config.apiKey.length < 16) warn('Warning: SAFETY_API_KEY is shorter than 16 characters; use a long random key in production.');
   const host = config.host ?? '0.0.0.0';
   await checkCanServe(config, host);
+  const { startServer } = await import('./app.ts');
   const held = new Held(log);
   try {
     const ctx = await openContext(config, log);
     held.add('database', () => ctx.store.close());
-    const running = await startServer(ctx, extraRegistrars(ctx), { host }).catch((e: NodeJS.ErrnoException) => {
+    const parts = deferParts(ctx, held, async () => (await import('./wiring.ts')).extraRegistrars(ctx));
+    const running = await startServer(ctx, [parts.registrar], { host }).catch((e: NodeJS.ErrnoException) => {
       throw portError(e, host, config.port);
     });
-    const scheduler = startScheduler(ctx);
-    held.add('scheduler', async () => scheduler.stop());
+    parts.load();
     // Signals are handled before anyone is told the server is up.
-    const stopped = untilSignal(ctx, running, held, log);
+    const stopped = untilSignal(ctx, running, held, log, parts.loaded);
     holdServer(ctx, running.url);
     say(`safety-sync listening on ${running.bound.description}, ${running.url} (database: ${ctx.store.db.kind})`);
     log.info('server.started', { bound: running.bound.description, database: ctx.store.db.kind });
@@ -213,8 +227,11 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
   // (defect 11: a DNS-rebinding page must not reach the demo administrator's token).
   const host = config.host ?? '127.0.0.1';
   await checkCanServe(config, host);
+  const { startServer } = await import('./app.ts');
+  const { DEMO_INITIAL_PASSWORD, seedDemoCompany, startDemoTenant } = await import('./devtools/demo.ts');
   const held = new Held(log);
   try {
+    const { demoTenantStorage } = await import('./devtools/demo-tenant-control.ts');
     const tenant = await startDemoTenant({ storage: demoTenantStorage(config) });
     held.add('demo tenant', () => tenant.close());
     const demoConfig: Config = {
@@ -227,15 +244,19 @@ async function demo(config: Config, log: Logger, say: (s: string) => void): Prom
     await refuseRealCompanies(ctx, 'The demo');
     const { company, created } = await seedDemoCompany(ctx.store);
     // The page and API that change the emulated tenant exist only here, in the demo (never in serve).
-    const tenantRoutes = config.graphAccessToken ? [] : [(s: Parameters<typeof registerDemoTenantRoutes>[0]) => registerDemoTenantRoutes(s, { control: tenant.control, log })];
-    const running = await startServer(ctx, [...extraRegistrars(ctx, { demo: true }), ...tenantRoutes], { host, allowedHosts: 'loopback' }).catch(
+    const tenantRoutes: RouteRegistrar[] = [];
+    if (!config.graphAccessToken) {
+      const { registerDemoTenantRoutes } = await import('./devtools/demo-tenant-routes.ts');
+      tenantRoutes.push((s) => registerDemoTenantRoutes(s, { control: tenant.control, log }));
+    }
+    const parts = deferParts(ctx, held, async () => (await import('./wiring.ts')).extraRegistrars(ctx, { demo: true }));
+    const running = await startServer(ctx, [parts.registrar, ...tenantRoutes], { host, allowedHosts: 'loopback' }).catch(
       (e: NodeJS.ErrnoException) => {
         throw portError(e, host, config.port);
       },
     );
-    const scheduler = startScheduler(ctx);
-    held.add('scheduler', async () => scheduler.stop());
-    const stopped = untilSignal(ctx, running, held, log);
+    parts.load();
+    const stopped = untilSignal(ctx, running, held, log, parts.loaded);
     holdServer(ctx, running.url);
     // DESIGN §2: a random key is printed only when none is set; the operator's own key never is.
     const key = config.apiKey ? '<the key from SAFETY_API_KEY>' : ctx.apiKey;
@@ -274,8 +295,63 @@ function demoDataLine(config: Config, tenantFile: string | null): string {
   return `${config.dataDir} (database), tenant ${tenantFile ?? '-'}; start fresh: stop the demo and delete ${config.dataDir}`;
 }
 
+/** The routes every instance answers before the bot and the tab are loaded. */
+const CORE_PATH = /^\/(healthz|readyz)$|^\/(api\/v1|scim)(\/|$)/;
+
+/**
+ * The Teams bot and the tab (botbuilder and teams-ai: most of the start-up time) are imported
+ * after the server listens, so /healthz, /readyz, the admin API and SCIM answer at once (issue 9,
+ * item 8). Until they are registered, every other request waits for them (it is held, never
+ * refused with a 404), and the schedule starts only once the bot can post its cards (B7).
+ */
+function deferParts(ctx: AppContext, held: Held, loadRegistrars: () => Promise<RouteRegistrar[]>) {
+  let server: Server | undefined;
+  let failed: unknown;
+  let closed = false;
+  let scheduler: SyncScheduler | undefined;
+  let markLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  held.add('scheduler', async () => {
+    closed = true;
+    scheduler?.stop();
+  });
+  const registrar: RouteRegistrar = (s) => {
+    server = s;
+    s.pre((req: Request, res: Response, next: (err?: false) => void) => {
+      if (CORE_PATH.test(req.getPath())) return next();
+      void loaded.then(() => {
+        if (failed === undefined) return next();
+        res.send(503, { error: { code: 'UNAVAILABLE', message: 'The Teams bot and the tab could not be loaded; see the server log.' } });
+        next(false);
+      });
+    });
+  };
+  return {
+    registrar,
+    loaded,
+    load(): void {
+      void (async () => {
+        try {
+          const registrars = await loadRegistrars();
+          for (const register of registrars) register(server!);
+          const { startScheduler } = await import('./app.ts');
+          if (!closed) scheduler = startScheduler(ctx);
+        } catch (e) {
+          failed = e;
+          ctx.log.error('startup.parts_failed', { error: e });
+        } finally {
+          markLoaded();
+        }
+      })();
+    },
+  };
+}
+
 /** Opens the database and the parts; a database that cannot be opened is a start-up error naming only its host. */
 async function openContext(config: Config, log: Logger): Promise<AppContext> {
+  const { createContext } = await import('./app.ts');
+  const { redact } = await import('./log.ts');
+  const { isAppError } = await errors();
   try {
     return await createContext(config, log);
   } catch (e) {
@@ -301,6 +377,8 @@ function databaseHost(url: string): string {
  * never mixed into companies of the user's own.
  */
 async function refuseRealCompanies(ctx: AppContext, who: string): Promise<void> {
+  const { DEMO_TENANT_ID } = await import('./devtools/demo-tenant.ts');
+  const { AppError } = await errors();
   const own = (await ctx.store.listCompanies()).filter((c) => c.entraTenantId?.toLowerCase() !== DEMO_TENANT_ID.toLowerCase());
   if (own.length > 0) {
     throw new AppError(
@@ -321,7 +399,7 @@ function holdServer(ctx: AppContext, url: string): void {
  * running import finish within SHUTDOWN_GRACE_MS or cuts it (its transaction rolls back, so no
  * run is left half done), releases the lock file and the database, and answers 0.
  */
-function untilSignal(ctx: AppContext, running: RunningServer, held: Held, log: Logger): Promise<number> {
+function untilSignal(ctx: AppContext, running: RunningServer, held: Held, log: Logger, partsLoaded: Promise<void>): Promise<number> {
   return new Promise((resolve) => {
     const stop = async (signal: NodeJS.Signals) => {
       process.off('SIGINT', stop);
@@ -331,10 +409,15 @@ function untilSignal(ctx: AppContext, running: RunningServer, held: Held, log: L
       process.once('SIGTERM', () => process.exit(143));
       log.info('shutdown.started', { signal, graceMs: ctx.config.shutdownGraceMs });
       removeServerLock(ctx.config.dataDir);
+      const closeHook = ctx.hooks.close;
       const clean = await running.shutdown(ctx.config.shutdownGraceMs).catch((e: unknown) => {
         log.error('shutdown.failed', { error: e });
         return false;
       });
+      // The bot and the tab may still have been loading (they load after listening): once they
+      // are, close what they opened, so that nothing is left half started.
+      await partsLoaded;
+      if (ctx.hooks.close && ctx.hooks.close !== closeHook) await ctx.hooks.close().catch((e: unknown) => log.warn('shutdown.close_failed', { part: 'bot', error: e }));
       if (!clean) log.warn('shutdown.aborted_requests', { graceMs: ctx.config.shutdownGraceMs });
       await held.release();
       log.info('shutdown.finished', { clean });
@@ -422,6 +505,7 @@ function createProgress(warn: (s: string) => void) {
 }
 
 async function openPlanApi(config: Config, companyArg: string | undefined, warn: (s: string) => void): Promise<PlanApi> {
+  const { AppError } = await errors();
   const lock = !config.databaseUrl ? readServerLock(config.dataDir) : null;
   if (lock) {
     warn(`Using the running server at ${lock.url} (it owns the embedded database in ${config.dataDir}).`);
@@ -438,20 +522,22 @@ async function openPlanApi(config: Config, companyArg: string | undefined, warn:
         'The built-in demo tenant is used only with the embedded database, never with DATABASE_URL.',
     );
   }
+  const { createLogger } = await import('./log.ts');
   const held = new Held(createLogger('warn'));
   try {
     let cfg = config;
-    if (noDirectoryConfigured) {
+    const demo = noDirectoryConfigured ? await import('./devtools/demo.ts') : undefined;
+    if (demo) {
       warn('No directory configured (GRAPH_BASE_URL, GRAPH_ACCESS_TOKEN or AAD_APP_*): using the built-in emulated demo tenant.');
-      const tenant = await startDemoTenant({ storage: demoTenantStorage(config) });
+      const tenant = await demo.startDemoTenant({ storage: (await import('./devtools/demo-tenant-control.ts')).demoTenantStorage(config) });
       held.add('demo tenant', () => tenant.close());
       cfg = { ...config, graphBaseUrl: tenant.graphBaseUrl, graphAccessToken: 'demo-emulated-tenant' };
     }
     const ctx = await openContext(cfg, createLogger('warn'));
     held.add('database', () => ctx.store.close());
-    if (noDirectoryConfigured) {
+    if (demo) {
       await refuseRealCompanies(ctx, 'No directory configured (GRAPH_ACCESS_TOKEN or AAD_APP_*), and the built-in demo tenant');
-      await seedDemoCompany(ctx.store);
+      await demo.seedDemoCompany(ctx.store);
     }
     const companyId = await resolveCompany(ctx, companyArg);
     return {
@@ -470,6 +556,7 @@ async function openPlanApi(config: Config, companyArg: string | undefined, warn:
 }
 
 async function resolveCompany(ctx: AppContext, companyArg: string | undefined): Promise<string> {
+  const { AppError } = await errors();
   if (companyArg) return (await ctx.store.getCompany(companyArg)).id;
   const companies = await ctx.store.listCompanies();
   if (companies.length === 1) return companies[0]!.id;
@@ -480,6 +567,7 @@ async function resolveCompany(ctx: AppContext, companyArg: string | undefined): 
 
 function remotePlanApi(url: string, apiKey: string, companyArg: string | undefined): PlanApi {
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const { AppError } = await errors();
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
       headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
@@ -492,6 +580,7 @@ function remotePlanApi(url: string, apiKey: string, companyArg: string | undefin
   let companyId: string | undefined = companyArg;
   const company = async () => {
     if (companyId) return companyId;
+    const { AppError } = await errors();
     const companies = await call<{ id: string; name: string }[]>('GET', '/companies');
     if (companies.length !== 1) throw new AppError('VALIDATION_FAILED', 'Several companies exist; choose one with --company.');
     companyId = companies[0]!.id;

@@ -103,7 +103,7 @@ describe('safety-sync CLI', function () {
     assert.equal(badEnv.code, 2);
     assert.match(badEnv.err, /PORT: must be a port number/);
     const unknownCompany = await run(['plan', '--company', '00000000-0000-4000-8000-000000000000']);
-    assert.equal(unknownCompany.code, 2);
+    assert.equal(unknownCompany.code, 2, unknownCompany.err);
     assert.match(unknownCompany.err, /NOT_FOUND/);
     assert.doesNotMatch(bogus.err + serve.err + badEnv.err + unknownCompany.err, /\bat .+:\d+:\d+/);
   });

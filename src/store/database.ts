@@ -3,8 +3,9 @@
  * PostgreSQL server through `pg`. Everything above this file sees only `Db`.
  */
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+// Each engine's driver loads only when a database of that kind is opened (issue 9, item 8: the
+// WebAssembly PGlite is never loaded by a server on PostgreSQL, nor pg by the embedded demo).
+import type { PGlite } from '@electric-sql/pglite';
 
 export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
@@ -48,6 +49,7 @@ export async function openDatabase(url: string | undefined, options: OpenOptions
 }
 
 async function openPglite(dir: string | undefined): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const lite = dir ? new PGlite(dir) : new PGlite();
   await lite.waitReady;
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({
@@ -68,6 +70,7 @@ async function openPglite(dir: string | undefined): Promise<Db> {
 }
 
 async function openPostgres(url: string, onError: ((error: Error) => void) | undefined): Promise<Db> {
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   // An idle client that errors (server restart) must not crash the process: the pool needs a
   // listener. It reports the fault to the caller (defect 14: never swallowed silently).
