@@ -56,6 +56,7 @@ const EnvSchema = z.object({
   DIRECTORY_READ: z.enum(['delta', 'full']).optional(),
   GRAPH_REQUEST_TIMEOUT_MS: optional.transform(positiveInteger),
   GRAPH_READ_DEADLINE_MS: optional.transform(positiveInteger),
+  GRAPH_READ_CONCURRENCY: optional.transform(positiveInteger),
   PUBLIC_BASE_URL: optional,
   /** Demo setting: the language the bot answers in whatever the client sends (the Agents Playground always sends en-US). */
   BOT_LOCALE: optional.refine((v) => v === undefined || /^(ja|en)([-_][A-Za-z]{2,4})?$/i.test(v), { message: 'must be ja, ja-JP, en or en-US' }),
@@ -83,7 +84,7 @@ export interface Config {
   /** B7: incremental Graph delta reads (default) or a full read every time. */
   directoryRead: 'delta' | 'full';
   /** Graph timeouts (GRAPH_REQUEST_TIMEOUT_MS, GRAPH_READ_DEADLINE_MS); unset: the reader's defaults, 30 s and 10 minutes. */
-  graphTimeouts: { requestTimeoutInMs?: number; readDeadlineInMs?: number };
+  graphTimeouts: { requestTimeoutInMs?: number; readDeadlineInMs?: number; concurrency?: number };
   publicBaseUrl: string | undefined;
   /** BOT_LOCALE: when set, the bot speaks this language whatever locale the client sends (demo, Agents Playground). */
   botLocale: string | undefined;
@@ -123,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphTimeouts: {
       ...(e.GRAPH_REQUEST_TIMEOUT_MS !== undefined ? { requestTimeoutInMs: e.GRAPH_REQUEST_TIMEOUT_MS } : {}),
       ...(e.GRAPH_READ_DEADLINE_MS !== undefined ? { readDeadlineInMs: e.GRAPH_READ_DEADLINE_MS } : {}),
+      ...(e.GRAPH_READ_CONCURRENCY !== undefined ? { concurrency: Math.min(e.GRAPH_READ_CONCURRENCY, 32) } : {}),
     },
     publicBaseUrl: e.PUBLIC_BASE_URL,
     botLocale: e.BOT_LOCALE,
