@@ -6,8 +6,13 @@
 import type { Refusal } from '../../../domain/access.ts';
 import type { ErrorCode } from '../../../domain/errors.ts';
 import type { Role, SkipReason, UpdatableField } from '../../../domain/types.ts';
+import { anyFieldName, glossary, type Glossary, type RecordField } from '../../i18n/glossary.ts';
+import type { Lang } from '../../i18n/format.ts';
 
-export type Lang = 'en' | 'ja';
+export type { Lang };
+
+/** The one glossary (src/teams/i18n/glossary.ts) the cards and the bot use: the tab's terms come from it. */
+const G: Record<Lang, Glossary> = { en: glossary('en'), ja: glossary('ja') };
 
 const en = {
   title: 'Safety Sync',
@@ -15,7 +20,7 @@ const en = {
   loading: 'Loading…',
   dismiss: 'Dismiss',
   close: 'Close',
-  cancel: 'Cancel',
+  cancel: G.en.cancel,
   copy: 'Copy',
   copied: 'Copied to the clipboard.',
   none: 'None yet.',
@@ -56,22 +61,22 @@ const en = {
   reading: 'Reading users from Entra ID and comparing them with the safety service…',
   readingFor: (sec: number) => `${sec} s`,
   usersRead: (n: number) => `Users read from Entra ID: ${n}`,
-  usersToCreate: 'Users to create',
-  usersToUpdate: 'Users to update',
-  usersToDelete: 'Users to delete',
-  usersUnchanged: 'Unchanged users',
-  departmentsToCreate: 'Departments to create',
-  skippedUsers: 'Skipped users',
+  usersToCreate: G.en.usersToCreate,
+  usersToUpdate: G.en.usersToUpdate,
+  usersToDelete: G.en.usersToDelete,
+  usersUnchanged: G.en.usersUnchanged,
+  departmentsToCreate: G.en.departmentsToCreate,
+  skippedUsers: G.en.skippedUsers,
   blockingErrors: 'Blocking errors: fix them, then preview again',
   warnings: 'Warnings',
-  upToDate: 'Already up to date: nothing to import.',
+  upToDate: G.en.alreadyUpToDate,
   filter: 'Filter by name, login name or email',
   moreRows: (n: number) => `${n} more: use the filter to find them.`,
   col: { loginName: 'Login name', name: 'Name', email: 'Email', phone: 'Phone', department: 'Department', field: 'Field', change: 'Before → after', reason: 'Reason', whatToDo: 'What to do', path: 'Department path', level: 'Level' },
   empty: '—',
   confirmDeletions: (n: number, t: number) => `Also delete ${n} users (more than the deletion guard of ${t}).`,
   expires: (t: string) => `This preview expires at ${t}.`,
-  confirm: 'Confirm import',
+  confirm: G.en.confirmImport,
   confirmTitle: 'Confirm the import',
   confirmDeleteBody: (n: number) => `This import deletes ${n} users from the safety service. They stop receiving safety confirmations:`,
   confirmBody: (c: number, u: number, d: number) => `Create ${c} users, update ${u}, delete ${d}.`,
@@ -170,7 +175,7 @@ const ja: Texts = {
   loading: '読み込んでいます…',
   dismiss: '閉じる',
   close: '閉じる',
-  cancel: 'キャンセル',
+  cancel: G.ja.cancel,
   copy: 'コピー',
   copied: 'クリップボードにコピーしました。',
   none: 'まだありません。',
@@ -208,27 +213,27 @@ const ja: Texts = {
   reading: 'Entra ID からユーザーを取得し、安否確認サービスと照合しています…',
   readingFor: (sec) => `${sec} 秒`,
   usersRead: (n) => `Entra ID から取得したユーザー：${n} 人`,
-  usersToCreate: '作成するユーザー',
-  usersToUpdate: '編集するユーザー',
-  usersToDelete: '削除するユーザー',
-  usersUnchanged: '変更のないユーザー',
-  departmentsToCreate: '作成する部署',
-  skippedUsers: '読み込まれないユーザー',
+  usersToCreate: G.ja.usersToCreate,
+  usersToUpdate: G.ja.usersToUpdate,
+  usersToDelete: G.ja.usersToDelete,
+  usersUnchanged: G.ja.usersUnchanged,
+  departmentsToCreate: G.ja.departmentsToCreate,
+  skippedUsers: G.ja.skippedUsers,
   blockingErrors: '読み込みを止めるエラー：修正してから、もう一度確認してください',
   warnings: '注意',
-  upToDate: '変更はありません（最新の状態です）',
+  upToDate: G.ja.alreadyUpToDate,
   filter: '氏名・ログイン名・メールアドレスで絞り込み',
   moreRows: (n) => `ほか ${n} 件：絞り込みで探してください。`,
   col: { loginName: 'ログイン名', name: '氏名', email: 'メールアドレス', phone: '電話番号', department: '部署', field: '項目', change: '変更前 → 変更後', reason: '理由', whatToDo: '対処', path: '部署の階層', level: '階層' },
   empty: '—',
   confirmDeletions: (n, t) => `${n} 人の削除も実行する（削除ガード ${t} 人を超えています）。`,
   expires: (t) => `この確認内容の有効期限は ${t} です。`,
-  confirm: '読み込みを実行',
+  confirm: G.ja.confirmImport,
   confirmTitle: '読み込みを実行',
   confirmDeleteBody: (n) => `この読み込みで ${n} 人を安否確認サービスから削除します。削除されたユーザーには安否確認が届かなくなります：`,
   confirmBody: (c, u, d) => `作成 ${c} 人、編集 ${u} 人、削除 ${d} 人。`,
   andMore: (n) => `…ほか ${n} 人`,
-  applied: 'Microsoft Entra ID 読み込みは正常に完了しました。',
+  applied: G.ja.importCompleted,
   appliedCounts: (c, u, d, p) => `作成 ${c} 人、編集 ${u} 人、削除 ${d} 人、部署作成 ${p} 件。`,
   cancelled: '読み込み内容の確認をキャンセルしました。何も反映されていません。',
   planState: {
@@ -311,54 +316,39 @@ const ja: Texts = {
 
 export const TEXTS: Record<Lang, Texts> = { en, ja };
 
-/** Field names of a plan's updates and the change log, in words. */
-export const FIELD_NAMES: Record<Lang, Record<UpdatableField | 'loginName' | 'departments' | 'roles' | 'status' | 'yomi' | 'code', string>> = {
-  en: { name: 'Name', email: 'Email', phone: 'Phone', department: 'Department', loginName: 'Login name', entraObjectId: 'Entra ID object ID', departments: 'Departments', roles: 'Roles', status: 'Status', yomi: 'Yomi', code: 'Department code' },
-  ja: { name: '氏名', email: 'メールアドレス', phone: '電話番号', department: '部署', loginName: 'ログイン名', entraObjectId: 'Entra ID オブジェクト ID', departments: '部署', roles: '役割', status: '状態', yomi: 'よみがな', code: '部署コード' },
+/** Field names of a plan's updates and the change log, in words: the glossary's, as the cards say them. */
+export const FIELD_NAMES: Record<Lang, Record<UpdatableField | 'loginName' | RecordField, string>> = {
+  en: { ...G.en.fields, ...G.en.recordFields },
+  ja: { ...G.ja.fields, ...G.ja.recordFields },
 };
 
-/** Entra (Graph) property names, as DIRECTORY_VALUE_ADJUSTED names them, to the service's fields. */
-const GRAPH_FIELDS: Record<string, string> = { displayName: 'name', mail: 'email', businessPhones: 'phone', userPrincipalName: 'loginName', department: 'department' };
-
+/** A field, a change-log field or an Entra (Graph) property in words (the glossary's anyFieldName). */
 export function fieldName(lang: Lang, field: string): string {
-  const names = FIELD_NAMES[lang] as Record<string, string>;
-  return names[field] ?? names[GRAPH_FIELDS[field] ?? ''] ?? field;
+  return anyFieldName(lang, field);
 }
 
-export const ROLE_NAMES: Record<Lang, Record<Role, string>> = {
-  en: {
-    systemAdmin: 'system administrator',
-    crisisManager: 'crisis manager',
-    manager: 'manager',
-    departmentManager: 'department manager',
-    autoSendResponsible: 'automatic-send responsible',
-    scheduledSendResponsible: 'scheduled-send responsible',
-    guest: 'guest',
-  },
-  ja: {
-    systemAdmin: 'システム管理者',
-    crisisManager: '危機管理者',
-    manager: '管理者',
-    departmentManager: '部署管理者',
-    autoSendResponsible: '災害発生時の設定の責任者',
-    scheduledSendResponsible: '予約送信の責任者',
-    guest: 'ゲスト',
-  },
-};
+/** The same name starting a table cell or a label ("Email address"). */
+export function fieldLabel(lang: Lang, field: string): string {
+  const name = fieldName(lang, field);
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
 
-/** Why a user read from Entra is not imported, and what the administrator can do about it. */
+/** Role names: the glossary's. */
+export const ROLE_NAMES: Record<Lang, Record<Role, string>> = { en: G.en.roles, ja: G.ja.roles };
+
+/** Why a user read from Entra is not imported (the glossary's words), and what the administrator can do about it. */
 export const SKIP_REASONS: Record<Lang, Record<SkipReason, { reason: string; remedy: string }>> = {
   en: {
-    guest: { reason: 'Guest account in Entra', remedy: 'Guests are never imported. Add the person in the safety service by hand if they need safety confirmations.' },
-    external: { reason: 'External identity (another organisation’s Entra ID)', remedy: 'External users are never imported. Add them by hand if needed.' },
-    disabledNew: { reason: 'Disabled in Entra', remedy: 'Enable the account in Entra, or it will never be created.' },
-    noUserPrincipalName: { reason: 'No user principal name in Entra', remedy: 'Give the user a user principal name in Entra, then preview again.' },
+    guest: { reason: G.en.skipReasons.guest, remedy: 'Guests are never imported. Add the person in the safety service by hand if they need safety confirmations.' },
+    external: { reason: G.en.skipReasons.external, remedy: 'External users are never imported. Add them by hand if needed.' },
+    disabledNew: { reason: G.en.skipReasons.disabledNew, remedy: 'Enable the account in Entra, or it will never be created.' },
+    noUserPrincipalName: { reason: G.en.skipReasons.noUserPrincipalName, remedy: 'Give the user a user principal name in Entra, then preview again.' },
   },
   ja: {
-    guest: { reason: 'Entra のゲストアカウント', remedy: 'ゲストは読み込まれません。安否確認が必要な場合は、安否確認サービスで手動で追加してください。' },
-    external: { reason: '外部の ID（他組織の Entra ID）', remedy: '外部ユーザーは読み込まれません。必要な場合は手動で追加してください。' },
-    disabledNew: { reason: 'Entra で無効', remedy: 'Entra でアカウントを有効にしてください。無効のままでは作成されません。' },
-    noUserPrincipalName: { reason: 'Entra のユーザープリンシパル名がない', remedy: 'Entra でユーザープリンシパル名を設定してから、もう一度確認してください。' },
+    guest: { reason: G.ja.skipReasons.guest, remedy: 'ゲストは読み込まれません。安否確認が必要な場合は、安否確認サービスで手動で追加してください。' },
+    external: { reason: G.ja.skipReasons.external, remedy: '外部ユーザーは読み込まれません。必要な場合は手動で追加してください。' },
+    disabledNew: { reason: G.ja.skipReasons.disabledNew, remedy: 'Entra でアカウントを有効にしてください。無効のままでは作成されません。' },
+    noUserPrincipalName: { reason: G.ja.skipReasons.noUserPrincipalName, remedy: 'Entra でユーザープリンシパル名を設定してから、もう一度確認してください。' },
   },
 };
 
