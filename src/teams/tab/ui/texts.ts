@@ -6,6 +6,7 @@
 import type { Refusal } from '../../../domain/access.ts';
 import type { ErrorCode } from '../../../domain/errors.ts';
 import type { Role, SkipReason, UpdatableField } from '../../../domain/types.ts';
+import { failureText } from '../../i18n/issues.ts';
 import { anyFieldName, glossary, type Glossary, type RecordField } from '../../i18n/glossary.ts';
 import type { Lang } from '../../i18n/format.ts';
 
@@ -355,72 +356,34 @@ export const SKIP_REASONS: Record<Lang, Record<SkipReason, { reason: string; rem
 /** Every error code the tab's API can answer, with the sentence shown for it. */
 export type TabErrorCode = ErrorCode | 'TAB_NOT_BUILT' | 'NETWORK';
 
-export const ERROR_TEXT: Record<Lang, Record<TabErrorCode, string>> = {
+/** Every server error code: the compiler checks the list is complete (a Record over ErrorCode). */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  BAD_REQUEST: true, VALIDATION_FAILED: true, INVALID_CHARACTERS: true, UNAUTHORIZED: true, FORBIDDEN: true, NOT_FOUND: true, CONFLICT: true,
+  TENANT_ALREADY_LINKED: true, TENANT_MISMATCH: true, DUPLICATE_LOGIN_NAME: true, DUPLICATE_EMAIL: true, DUPLICATE_DEPARTMENT_CODE: true,
+  UNDELETABLE_USER: true, PLAN_HAS_ERRORS: true, PLAN_STALE: true, PLAN_EXPIRED: true, PLAN_CANCELLED: true, DELETIONS_NOT_CONFIRMED: true,
+  IMPORT_IN_PROGRESS: true, DIRECTORY_UNAVAILABLE: true, DIRECTORY_THROTTLED: true, DIRECTORY_TIMEOUT: true, TOKEN_UNAVAILABLE: true,
+  CONSENT_REQUIRED: true, ACCOUNT_CHECK_FAILED: true, DATABASE_UNAVAILABLE: true, DATABASE_BUSY: true, INTERNAL: true,
+};
+
+/** The tab's own codes (no server answer): only the tab shows them. */
+const TAB_ONLY_TEXT: Record<Lang, Record<Exclude<TabErrorCode, ErrorCode>, string>> = {
   en: {
-    BAD_REQUEST: 'The request was not understood. Reload the tab and try again.',
-    VALIDATION_FAILED: 'A value is not valid. Check the fields and try again.',
-    INVALID_CHARACTERS: 'A value holds a character the service cannot store. Remove it and try again.',
-    UNAUTHORIZED: 'Your sign-in is not valid or has expired. Reload the tab.',
-    FORBIDDEN: 'You may not use this page.',
-    NOT_FOUND: 'It no longer exists. Reload the tab.',
-    CONFLICT: 'Someone else changed this at the same time. Reload the tab and try again.',
-    TENANT_ALREADY_LINKED: 'This Entra tenant is already linked to another company.',
-    TENANT_MISMATCH: 'This company is linked to another Entra tenant.',
-    DUPLICATE_LOGIN_NAME: 'That login name is already used.',
-    DUPLICATE_EMAIL: 'That email address is already used.',
-    DUPLICATE_DEPARTMENT_CODE: 'That department code is already used.',
-    UNDELETABLE_USER: 'A user with a role that cannot be deleted would be removed. Remove the role first.',
-    PLAN_HAS_ERRORS: 'This preview has blocking errors. Fix them, then preview again.',
-    PLAN_STALE: 'The data changed after this preview was made. Preview again before importing.',
-    PLAN_EXPIRED: 'This preview has expired. Preview again before importing.',
-    PLAN_CANCELLED: 'This preview was cancelled. Preview again before importing.',
-    DELETIONS_NOT_CONFIRMED: 'Deletions above the deletion guard need your confirmation: tick the box and confirm again.',
-    IMPORT_IN_PROGRESS: 'Another import is running for this company. Wait for it to finish, then try again.',
-    DIRECTORY_UNAVAILABLE: 'Microsoft Entra ID could not be read right now. Try again in a few minutes.',
-    DIRECTORY_THROTTLED: 'Microsoft Entra ID is busy (throttled). Try again in a few minutes.',
-    DIRECTORY_TIMEOUT: 'Microsoft Entra ID did not answer in time. Try again in a few minutes.',
-    TOKEN_UNAVAILABLE: 'No access to Microsoft Entra ID could be obtained. Reload the tab.',
-    CONSENT_REQUIRED: 'An Entra administrator must grant Safety Sync admin consent first.',
-    ACCOUNT_CHECK_FAILED: 'Your account could not be checked right now. Try again.',
-    DATABASE_UNAVAILABLE: 'The service database could not be reached. Nothing was changed; try again in a moment.',
-    DATABASE_BUSY: 'Another change is being written (an import or Entra provisioning). Nothing was changed; try again in a moment.',
-    INTERNAL: 'Something went wrong on the server. Nothing was changed; try again.',
     TAB_NOT_BUILT: 'The page is not installed completely. Ask the operator to run npm run build:tab.',
     NETWORK: 'The server could not be reached. Check your connection and try again.',
   },
   ja: {
-    BAD_REQUEST: 'リクエストを理解できませんでした。タブを再読み込みしてから、もう一度お試しください。',
-    VALIDATION_FAILED: '入力された値が正しくありません。確認してから、もう一度お試しください。',
-    INVALID_CHARACTERS: '保存できない文字が含まれています。取り除いてから、もう一度お試しください。',
-    UNAUTHORIZED: 'サインインが無効か、期限が切れています。タブを再読み込みしてください。',
-    FORBIDDEN: 'このページを使う権限がありません。',
-    NOT_FOUND: '対象が見つかりません。タブを再読み込みしてください。',
-    CONFLICT: '同時に別の変更が行われました。タブを再読み込みしてから、もう一度お試しください。',
-    TENANT_ALREADY_LINKED: 'この Entra テナントは別の会社と連携済みです。',
-    TENANT_MISMATCH: 'この会社は別の Entra テナントと連携しています。',
-    DUPLICATE_LOGIN_NAME: 'このログイン名は既に使われています。',
-    DUPLICATE_EMAIL: 'このメールアドレスは既に使われています。',
-    DUPLICATE_DEPARTMENT_CODE: 'この部署コードは既に使われています。',
-    UNDELETABLE_USER: '削除できない役割を持つユーザーが削除対象です。先に役割を外してください。',
-    PLAN_HAS_ERRORS: '読み込みを止めるエラーがあります。修正してから、もう一度確認してください。',
-    PLAN_STALE: 'この確認内容の作成後にデータが変更されました。もう一度確認してから実行してください。',
-    PLAN_EXPIRED: 'この確認内容は有効期限が切れています。もう一度確認してから実行してください。',
-    PLAN_CANCELLED: 'この確認内容はキャンセルされています。もう一度確認してから実行してください。',
-    DELETIONS_NOT_CONFIRMED: '削除ガードを超える削除には確認が必要です。チェックを入れて、もう一度実行してください。',
-    IMPORT_IN_PROGRESS: 'この会社では別の読み込みを実行中です。終わってから、もう一度お試しください。',
-    DIRECTORY_UNAVAILABLE: '現在 Microsoft Entra ID を読み込めません。数分後にもう一度お試しください。',
-    DIRECTORY_THROTTLED: 'Microsoft Entra ID が混み合っています。数分後にもう一度お試しください。',
-    DIRECTORY_TIMEOUT: 'Microsoft Entra ID から時間内に応答がありませんでした。数分後にもう一度お試しください。',
-    TOKEN_UNAVAILABLE: 'Microsoft Entra ID へのアクセス権を取得できませんでした。タブを再読み込みしてください。',
-    CONSENT_REQUIRED: 'Entra の管理者が Safety Sync に管理者の同意を与える必要があります。',
-    ACCOUNT_CHECK_FAILED: '現在アカウントを確認できません。もう一度お試しください。',
-    DATABASE_UNAVAILABLE: 'サービスのデータベースに接続できませんでした。何も変更されていません。しばらくしてからもう一度お試しください。',
-    DATABASE_BUSY: '別の変更（読み込みまたは Entra ID からのプロビジョニング）を書き込み中です。何も変更されていません。しばらくしてからもう一度お試しください。',
-    INTERNAL: 'サーバーでエラーが発生しました。何も変更されていません。もう一度お試しください。',
     TAB_NOT_BUILT: 'ページが正しくインストールされていません。運用担当者に npm run build:tab の実行を依頼してください。',
     NETWORK: 'サーバーに接続できません。接続を確認して、もう一度お試しください。',
   },
 };
+
+/** Server error codes read as the cards and the bot say them (failureText, the plain-text twin of renderFailure). */
+const errorTexts = (lang: Lang): Record<TabErrorCode, string> => ({
+  ...(Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, failureText(lang, code)])) as Record<ErrorCode, string>),
+  ...TAB_ONLY_TEXT[lang],
+});
+
+export const ERROR_TEXT: Record<Lang, Record<TabErrorCode, string>> = { en: errorTexts('en'), ja: errorTexts('ja') };
 
 /** Why the tab refused the caller (FORBIDDEN with details.reason). */
 export const REFUSAL_TEXT: Record<Lang, Record<Refusal, string>> = {
