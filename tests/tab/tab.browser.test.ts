@@ -313,7 +313,7 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     await assertMessageInView(b.page, 'success', /正常に完了しました/, 'first confirm');
     await a.page.click('#confirm-button');
     await a.page.click('#dialog-confirm');
-    await assertMessageInView(a.page, 'error', /もう一度確認してから実行してください/, 'stale plan');
+    await assertMessageInView(a.page, 'error', /何も反映していません。もう一度「読み込み内容を確認」を押して/, 'stale plan');
     assert.equal(await a.page.isEnabled('#confirm-button'), true, 'Confirm is not left greyed after a failure');
     assert.equal(await a.page.isEnabled('#plan-button'), true);
     await assertCleanText(a.page, 'stale plan');

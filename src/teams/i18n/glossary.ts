@@ -7,6 +7,9 @@
 import { ROLE_LABELS_EN, type DirectoryAdjustment, type Role, type SkipReason, type UpdatableField } from '../../domain/types.ts';
 import type { Lang } from './format.ts';
 
+/** Fields of stored users and departments that are not updated by an import but appear in the change log. */
+export type RecordField = 'departments' | 'roles' | 'status' | 'yomi' | 'code';
+
 /** Every term, by key; each language must define all of them (the compiler checks). */
 export interface Glossary {
   import: string;
@@ -39,6 +42,8 @@ export interface Glossary {
   openInTab: string;
   roles: Record<Role, string>;
   fields: Record<UpdatableField | 'loginName', string>;
+  /** The other fields a change-log entry (history, undo) names: users' and departments'. */
+  recordFields: Record<RecordField, string>;
   skipReasons: Record<SkipReason, string>;
   /** Entra's own fields, as the reader reads them. */
   directoryFields: Record<DirectoryAdjustment['field'], string>;
@@ -82,6 +87,7 @@ const en: Glossary = {
     loginName: 'login name',
     entraObjectId: 'Entra ID object ID',
   },
+  recordFields: { departments: 'departments', roles: 'roles', status: 'status', yomi: 'yomi (reading)', code: 'department code' },
   skipReasons: {
     guest: 'Guests',
     external: 'External users (another tenant)',
@@ -143,6 +149,7 @@ const ja: Glossary = {
     loginName: 'ログイン名',
     entraObjectId: 'Entra ID オブジェクト ID',
   },
+  recordFields: { departments: '部署', roles: '権限', status: '状態', yomi: 'よみがな', code: '部署コード' },
   skipReasons: {
     guest: 'ゲスト',
     external: '外部ユーザー（他のテナント）',
@@ -172,4 +179,18 @@ export function roleName(lang: Lang, role: Role): string {
 /** A field in words ("メールアドレス"), never its id. */
 export function fieldName(lang: Lang, field: UpdatableField | 'loginName'): string {
   return GLOSSARIES[lang].fields[field];
+}
+
+const has = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * Any field name a plan, the change log or Entra (a Graph property, as DIRECTORY_VALUE_ADJUSTED
+ * names it) can carry, in words; an unknown name is shown as it is (data of another version).
+ */
+export function anyFieldName(lang: Lang, field: string): string {
+  const g = GLOSSARIES[lang];
+  if (has(g.fields, field)) return g.fields[field as keyof Glossary['fields']];
+  if (has(g.recordFields, field)) return g.recordFields[field as RecordField];
+  if (has(g.directoryFields, field)) return g.directoryFields[field as keyof Glossary['directoryFields']];
+  return field;
 }

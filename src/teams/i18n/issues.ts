@@ -11,6 +11,7 @@ import type { Lang } from './format.ts';
 import { num } from './format.ts';
 import { glossary } from './glossary.ts';
 import { md, SHOWN_MESSAGE_MAX_CHARS } from './markdown.ts';
+import { truncate } from '../../domain/text.ts';
 
 export interface IssueText {
   text: string;
@@ -36,7 +37,19 @@ export interface IssueRenderers {
 
 /** Why something failed, per AppError code (plus INTERRUPTED: an import cut by a stopped server). */
 export type FailureCode = ErrorCode | 'INTERRUPTED';
-export type FailureTable = Record<FailureCode, (message: string) => string>;
+
+/**
+ * How a failure sentence is written where it is shown: a card's markdown (the server's message
+ * escaped, the bot command in bold) or the tab's plain text (nothing escaped, the tab's own button
+ * named instead of the bot command). The sentences themselves are the same.
+ */
+export interface FailureFormat {
+  /** The server's message, quoted in parentheses (" (…)" / "（…）"), or '' when there is none. */
+  quote: (message: string) => string;
+  /** The sentence telling the admin how to see the current differences again. */
+  previewAgain: string;
+}
+export type FailureTable = Record<FailureCode, (message: string, f: FailureFormat) => string>;
 
 /**
  * Applies the renderer of the issue's own code. The table is complete for every code the types
@@ -125,7 +138,7 @@ const EN: IssueRenderers = {
 
 const FAILURE_EN: FailureTable = {
   BAD_REQUEST: () => 'The request was not valid. Nothing was changed.',
-  VALIDATION_FAILED: (m) => `A value was not valid (${md(m, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was changed.`,
+  VALIDATION_FAILED: (m, f) => `A value was not valid${f.quote(m)}. Nothing was changed.`,
   INVALID_CHARACTERS: () => 'A value holds a character the safety service cannot store. Nothing was changed.',
   UNAUTHORIZED: () => 'You are not signed in, or your sign-in expired. Nothing was changed.',
   FORBIDDEN: () => 'You may not do this. Nothing was changed.',
@@ -138,15 +151,15 @@ const FAILURE_EN: FailureTable = {
   DUPLICATE_DEPARTMENT_CODE: () => 'The department code is already used. Nothing was changed.',
   UNDELETABLE_USER: () => 'The user holds a role that cannot be deleted. Nothing was changed.',
   PLAN_HAS_ERRORS: () => 'The import preview has blocking errors, so nothing was imported.',
-  PLAN_STALE: () => 'The safety service data changed after the preview was made, so nothing was imported. Type **sync directory** to see the current differences.',
-  PLAN_EXPIRED: () => 'The preview has expired, so nothing was imported. Type **sync directory** to see the current differences.',
+  PLAN_STALE: (_, f) => `The safety service data changed after the preview was made, so nothing was imported. ${f.previewAgain}`,
+  PLAN_EXPIRED: (_, f) => `The preview has expired, so nothing was imported. ${f.previewAgain}`,
   PLAN_CANCELLED: () => 'The import was cancelled, so nothing was imported.',
   DELETIONS_NOT_CONFIRMED: () => 'The deletions were not confirmed, so nothing was imported.',
   IMPORT_IN_PROGRESS: () => 'Another import for your company is running; try again when it has finished. Nothing was changed.',
-  DIRECTORY_UNAVAILABLE: (m) => `I couldn't read the directory from Microsoft Graph (${md(m, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was read or changed.`,
+  DIRECTORY_UNAVAILABLE: (m, f) => `I couldn't read the directory from Microsoft Graph${f.quote(m)}. Nothing was read or changed.`,
   DIRECTORY_THROTTLED: () => 'Microsoft Graph is throttling requests right now, so nothing was read or changed. Try again in a few minutes.',
   DIRECTORY_TIMEOUT: () => 'Microsoft Graph did not answer in time, so nothing was read or changed. Try again later.',
-  TOKEN_UNAVAILABLE: (m) => `I couldn't get access to Microsoft Graph (${md(m, SHOWN_MESSAGE_MAX_CHARS)}). Nothing was read or changed.`,
+  TOKEN_UNAVAILABLE: (m, f) => `I couldn't get access to Microsoft Graph${f.quote(m)}. Nothing was read or changed.`,
   CONSENT_REQUIRED: () => 'An administrator of your Entra tenant has not yet granted Safety Sync the permission to read the directory. Nothing was read or changed.',
   ACCOUNT_CHECK_FAILED: () => "Sorry, I couldn't check your account right now, so nothing was read or changed. Please try again in a moment.",
   DATABASE_UNAVAILABLE: () => 'The service database could not be reached. Nothing was changed; please try again in a moment.',
@@ -226,7 +239,7 @@ const JA: IssueRenderers = {
 
 const FAILURE_JA: FailureTable = {
   BAD_REQUEST: () => '要求の内容が正しくありません。何も変更していません。',
-  VALIDATION_FAILED: (m) => `入力された値が正しくありません（${md(m, SHOWN_MESSAGE_MAX_CHARS)}）。何も変更していません。`,
+  VALIDATION_FAILED: (m, f) => `入力された値が正しくありません${f.quote(m)}。何も変更していません。`,
   INVALID_CHARACTERS: () => '安否確認サービスに保存できない文字が含まれています。何も変更していません。',
   UNAUTHORIZED: () => 'サインインしていないか、サインインの有効期限が切れています。何も変更していません。',
   FORBIDDEN: () => 'この操作を行う権限がありません。何も変更していません。',
@@ -239,15 +252,15 @@ const FAILURE_JA: FailureTable = {
   DUPLICATE_DEPARTMENT_CODE: () => 'その部署コードはすでに使われています。何も変更していません。',
   UNDELETABLE_USER: () => '削除できない権限を持つユーザーです。何も変更していません。',
   PLAN_HAS_ERRORS: () => '読み込みを止めるエラーがあるため、何も反映していません。',
-  PLAN_STALE: () => '確認画面の作成後に安否確認サービスのデータが変わったため、何も反映していません。**ディレクトリ同期** と入力して、最新の内容を確認してください。',
-  PLAN_EXPIRED: () => '確認の有効期限が過ぎたため、何も反映していません。**ディレクトリ同期** と入力して、最新の内容を確認してください。',
+  PLAN_STALE: (_, f) => `確認画面の作成後に安否確認サービスのデータが変わったため、何も反映していません。${f.previewAgain}`,
+  PLAN_EXPIRED: (_, f) => `確認の有効期限が過ぎたため、何も反映していません。${f.previewAgain}`,
   PLAN_CANCELLED: () => '読み込みはキャンセルされたため、何も反映していません。',
   DELETIONS_NOT_CONFIRMED: () => '削除の確認がされていないため、何も反映していません。',
   IMPORT_IN_PROGRESS: () => '別の読み込みを実行中です。終わってからもう一度お試しください。何も変更していません。',
-  DIRECTORY_UNAVAILABLE: (m) => `Microsoft Graph からディレクトリを読み込めませんでした（${md(m, SHOWN_MESSAGE_MAX_CHARS)}）。何も読み込まず、何も変更していません。`,
+  DIRECTORY_UNAVAILABLE: (m, f) => `Microsoft Graph からディレクトリを読み込めませんでした${f.quote(m)}。何も読み込まず、何も変更していません。`,
   DIRECTORY_THROTTLED: () => 'Microsoft Graph が要求を制限しているため、何も読み込まず、何も変更していません。数分後にもう一度お試しください。',
   DIRECTORY_TIMEOUT: () => 'Microsoft Graph が時間内に応答しなかったため、何も読み込まず、何も変更していません。しばらくしてからもう一度お試しください。',
-  TOKEN_UNAVAILABLE: (m) => `Microsoft Graph にアクセスできませんでした（${md(m, SHOWN_MESSAGE_MAX_CHARS)}）。何も読み込まず、何も変更していません。`,
+  TOKEN_UNAVAILABLE: (m, f) => `Microsoft Graph にアクセスできませんでした${f.quote(m)}。何も読み込まず、何も変更していません。`,
   CONSENT_REQUIRED: () => 'Entra ID のテナントの管理者が、ディレクトリを読み込むためのアクセス許可をまだ Safety Sync に付与していません。何も読み込まず、何も変更していません。',
   ACCOUNT_CHECK_FAILED: () => '申し訳ありません。いまアカウントを確認できなかったため、何も読み込まず、何も変更していません。しばらくしてからもう一度お試しください。',
   DATABASE_UNAVAILABLE: () => 'サービスのデータベースに接続できませんでした。何も変更されていません。しばらくしてからもう一度お試しください。',
@@ -284,5 +297,32 @@ const isFailureCode = (lang: Lang, code: string): code is FailureCode => Object.
  * reads as an unexpected error, never as the code itself.
  */
 export function renderFailure(lang: Lang, code: string, message: string = ''): string {
-  return (isFailureCode(lang, code) ? FAILURES[lang][code] : FAILURES[lang].INTERNAL)(message);
+  return failureIn(lang, code, message, MARKDOWN_FORMAT[lang]);
 }
+
+/**
+ * The same sentence as renderFailure, as plain text for the tab: nothing escaped, and "preview
+ * again" names the tab's button instead of the bot command. The tab and the cards share it.
+ */
+export function failureText(lang: Lang, code: string, message: string = ''): string {
+  return failureIn(lang, code, message, PLAIN_FORMAT[lang]);
+}
+
+function failureIn(lang: Lang, code: string, message: string, f: FailureFormat): string {
+  return (isFailureCode(lang, code) ? FAILURES[lang][code] : FAILURES[lang].INTERNAL)(message, f);
+}
+
+const paren = (lang: Lang, s: string): string => (s === '' ? '' : lang === 'ja' ? `（${s}）` : ` (${s})`);
+const shown = (m: string): string => {
+  const t = m.replace(/[\r\n]+/g, ' ').trim();
+  return t.length > SHOWN_MESSAGE_MAX_CHARS ? `${truncate(t, SHOWN_MESSAGE_MAX_CHARS)}…` : t;
+};
+
+const MARKDOWN_FORMAT: Record<Lang, FailureFormat> = {
+  en: { quote: (m) => paren('en', md(m.trim(), SHOWN_MESSAGE_MAX_CHARS)), previewAgain: 'Type **sync directory** to see the current differences.' },
+  ja: { quote: (m) => paren('ja', md(m.trim(), SHOWN_MESSAGE_MAX_CHARS)), previewAgain: '**ディレクトリ同期** と入力して、最新の内容を確認してください。' },
+};
+const PLAIN_FORMAT: Record<Lang, FailureFormat> = {
+  en: { quote: (m) => paren('en', shown(m)), previewAgain: 'Press Preview import again to see the current differences.' },
+  ja: { quote: (m) => paren('ja', shown(m)), previewAgain: 'もう一度「読み込み内容を確認」を押して、最新の内容を確認してください。' },
+};

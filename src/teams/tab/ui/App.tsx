@@ -15,7 +15,7 @@ import type { PlanIssue } from './issues.ts';
 import type { UndoPlan } from '../../../domain/undo.ts';
 import { api, ApiError, download, onTeamsThemeChange, signIn, teamsHost } from './api.ts';
 import { renderIssue } from './issues.ts';
-import { errorText, fieldName, SKIP_REASONS, TEXTS, type Lang, type Texts } from './texts.ts';
+import { errorText, fieldLabel, SKIP_REASONS, TEXTS, type Lang, type Texts } from './texts.ts';
 
 // ------------------------------------------------------------------ shapes of the tab API
 
@@ -521,7 +521,7 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
           columns: [t.col.loginName, t.col.field, t.col.change],
           rows: plan.changes.updateUsers
             .filter((u) => match(u.loginName))
-            .flatMap((u) => Object.entries(u.fields).map(([f, c]) => [u.loginName, fieldName(lang, f), `${c?.from ?? t.empty} → ${c?.to ?? t.empty}`])),
+            .flatMap((u) => Object.entries(u.fields).map(([f, c]) => [u.loginName, fieldLabel(lang, f), `${c?.from ?? t.empty} → ${c?.to ?? t.empty}`])),
         },
         delete: {
           label: t.usersToDelete,
@@ -758,10 +758,10 @@ function HistoryCard({ lang, runs, fmt, timeZone, onChanged }: { lang: Lang; run
                           const what = `${t.entity[c.entity] ?? c.entity}: ${t.action[c.action] ?? c.action}`;
                           if (c.action === 'update') {
                             const keys = [...new Set([...Object.keys(c.before ?? {}), ...Object.keys(c.after ?? {})])];
-                            return keys.map((k) => [name, what, fieldName(lang, k), `${cell(c.before?.[k], t)} → ${cell(c.after?.[k], t)}`]);
+                            return keys.map((k) => [name, what, fieldLabel(lang, k), `${cell(c.before?.[k], t)} → ${cell(c.after?.[k], t)}`]);
                           }
                           const shown = ['email', 'phone'].filter((k) => doc[k]);
-                          const values = shown.map((k) => `${fieldName(lang, k)}: ${cell(doc[k], t)}`).join(' · ');
+                          const values = shown.map((k) => `${fieldLabel(lang, k)}: ${cell(doc[k], t)}`).join(' · ');
                           return [[name, what, '', values ? (c.action === 'create' ? `${t.empty} → ${values}` : `${values} → ${t.empty}`) : '']];
                         })}
                     />

@@ -6,8 +6,14 @@
 import type { Refusal } from '../../../domain/access.ts';
 import type { ErrorCode } from '../../../domain/errors.ts';
 import type { Role, SkipReason, UpdatableField } from '../../../domain/types.ts';
+import { failureText } from '../../i18n/issues.ts';
+import { anyFieldName, glossary, type Glossary, type RecordField } from '../../i18n/glossary.ts';
+import type { Lang } from '../../i18n/format.ts';
 
-export type Lang = 'en' | 'ja';
+export type { Lang };
+
+/** The one glossary (src/teams/i18n/glossary.ts) the cards and the bot use: the tab's terms come from it. */
+const G: Record<Lang, Glossary> = { en: glossary('en'), ja: glossary('ja') };
 
 const en = {
   title: 'Safety Sync',
@@ -15,7 +21,7 @@ const en = {
   loading: 'Loading…',
   dismiss: 'Dismiss',
   close: 'Close',
-  cancel: 'Cancel',
+  cancel: G.en.cancel,
   copy: 'Copy',
   copied: 'Copied to the clipboard.',
   none: 'None yet.',
@@ -56,22 +62,22 @@ const en = {
   reading: 'Reading users from Entra ID and comparing them with the safety service…',
   readingFor: (sec: number) => `${sec} s`,
   usersRead: (n: number) => `Users read from Entra ID: ${n}`,
-  usersToCreate: 'Users to create',
-  usersToUpdate: 'Users to update',
-  usersToDelete: 'Users to delete',
-  usersUnchanged: 'Unchanged users',
-  departmentsToCreate: 'Departments to create',
-  skippedUsers: 'Skipped users',
+  usersToCreate: G.en.usersToCreate,
+  usersToUpdate: G.en.usersToUpdate,
+  usersToDelete: G.en.usersToDelete,
+  usersUnchanged: G.en.usersUnchanged,
+  departmentsToCreate: G.en.departmentsToCreate,
+  skippedUsers: G.en.skippedUsers,
   blockingErrors: 'Blocking errors: fix them, then preview again',
   warnings: 'Warnings',
-  upToDate: 'Already up to date: nothing to import.',
+  upToDate: G.en.alreadyUpToDate,
   filter: 'Filter by name, login name or email',
   moreRows: (n: number) => `${n} more: use the filter to find them.`,
   col: { loginName: 'Login name', name: 'Name', email: 'Email', phone: 'Phone', department: 'Department', field: 'Field', change: 'Before → after', reason: 'Reason', whatToDo: 'What to do', path: 'Department path', level: 'Level' },
   empty: '—',
   confirmDeletions: (n: number, t: number) => `Also delete ${n} users (more than the deletion guard of ${t}).`,
   expires: (t: string) => `This preview expires at ${t}.`,
-  confirm: 'Confirm import',
+  confirm: G.en.confirmImport,
   confirmTitle: 'Confirm the import',
   confirmDeleteBody: (n: number) => `This import deletes ${n} users from the safety service. They stop receiving safety confirmations:`,
   confirmBody: (c: number, u: number, d: number) => `Create ${c} users, update ${u}, delete ${d}.`,
@@ -170,7 +176,7 @@ const ja: Texts = {
   loading: '読み込んでいます…',
   dismiss: '閉じる',
   close: '閉じる',
-  cancel: 'キャンセル',
+  cancel: G.ja.cancel,
   copy: 'コピー',
   copied: 'クリップボードにコピーしました。',
   none: 'まだありません。',
@@ -208,27 +214,27 @@ const ja: Texts = {
   reading: 'Entra ID からユーザーを取得し、安否確認サービスと照合しています…',
   readingFor: (sec) => `${sec} 秒`,
   usersRead: (n) => `Entra ID から取得したユーザー：${n} 人`,
-  usersToCreate: '作成するユーザー',
-  usersToUpdate: '編集するユーザー',
-  usersToDelete: '削除するユーザー',
-  usersUnchanged: '変更のないユーザー',
-  departmentsToCreate: '作成する部署',
-  skippedUsers: '読み込まれないユーザー',
+  usersToCreate: G.ja.usersToCreate,
+  usersToUpdate: G.ja.usersToUpdate,
+  usersToDelete: G.ja.usersToDelete,
+  usersUnchanged: G.ja.usersUnchanged,
+  departmentsToCreate: G.ja.departmentsToCreate,
+  skippedUsers: G.ja.skippedUsers,
   blockingErrors: '読み込みを止めるエラー：修正してから、もう一度確認してください',
   warnings: '注意',
-  upToDate: '変更はありません（最新の状態です）',
+  upToDate: G.ja.alreadyUpToDate,
   filter: '氏名・ログイン名・メールアドレスで絞り込み',
   moreRows: (n) => `ほか ${n} 件：絞り込みで探してください。`,
   col: { loginName: 'ログイン名', name: '氏名', email: 'メールアドレス', phone: '電話番号', department: '部署', field: '項目', change: '変更前 → 変更後', reason: '理由', whatToDo: '対処', path: '部署の階層', level: '階層' },
   empty: '—',
   confirmDeletions: (n, t) => `${n} 人の削除も実行する（削除ガード ${t} 人を超えています）。`,
   expires: (t) => `この確認内容の有効期限は ${t} です。`,
-  confirm: '読み込みを実行',
+  confirm: G.ja.confirmImport,
   confirmTitle: '読み込みを実行',
   confirmDeleteBody: (n) => `この読み込みで ${n} 人を安否確認サービスから削除します。削除されたユーザーには安否確認が届かなくなります：`,
   confirmBody: (c, u, d) => `作成 ${c} 人、編集 ${u} 人、削除 ${d} 人。`,
   andMore: (n) => `…ほか ${n} 人`,
-  applied: 'Microsoft Entra ID 読み込みは正常に完了しました。',
+  applied: G.ja.importCompleted,
   appliedCounts: (c, u, d, p) => `作成 ${c} 人、編集 ${u} 人、削除 ${d} 人、部署作成 ${p} 件。`,
   cancelled: '読み込み内容の確認をキャンセルしました。何も反映されていません。',
   planState: {
@@ -311,126 +317,73 @@ const ja: Texts = {
 
 export const TEXTS: Record<Lang, Texts> = { en, ja };
 
-/** Field names of a plan's updates and the change log, in words. */
-export const FIELD_NAMES: Record<Lang, Record<UpdatableField | 'loginName' | 'departments' | 'roles' | 'status' | 'yomi' | 'code', string>> = {
-  en: { name: 'Name', email: 'Email', phone: 'Phone', department: 'Department', loginName: 'Login name', entraObjectId: 'Entra ID object ID', departments: 'Departments', roles: 'Roles', status: 'Status', yomi: 'Yomi', code: 'Department code' },
-  ja: { name: '氏名', email: 'メールアドレス', phone: '電話番号', department: '部署', loginName: 'ログイン名', entraObjectId: 'Entra ID オブジェクト ID', departments: '部署', roles: '役割', status: '状態', yomi: 'よみがな', code: '部署コード' },
+/** Field names of a plan's updates and the change log, in words: the glossary's, as the cards say them. */
+export const FIELD_NAMES: Record<Lang, Record<UpdatableField | 'loginName' | RecordField, string>> = {
+  en: { ...G.en.fields, ...G.en.recordFields },
+  ja: { ...G.ja.fields, ...G.ja.recordFields },
 };
 
-/** Entra (Graph) property names, as DIRECTORY_VALUE_ADJUSTED names them, to the service's fields. */
-const GRAPH_FIELDS: Record<string, string> = { displayName: 'name', mail: 'email', businessPhones: 'phone', userPrincipalName: 'loginName', department: 'department' };
-
+/** A field, a change-log field or an Entra (Graph) property in words (the glossary's anyFieldName). */
 export function fieldName(lang: Lang, field: string): string {
-  const names = FIELD_NAMES[lang] as Record<string, string>;
-  return names[field] ?? names[GRAPH_FIELDS[field] ?? ''] ?? field;
+  return anyFieldName(lang, field);
 }
 
-export const ROLE_NAMES: Record<Lang, Record<Role, string>> = {
-  en: {
-    systemAdmin: 'system administrator',
-    crisisManager: 'crisis manager',
-    manager: 'manager',
-    departmentManager: 'department manager',
-    autoSendResponsible: 'automatic-send responsible',
-    scheduledSendResponsible: 'scheduled-send responsible',
-    guest: 'guest',
-  },
-  ja: {
-    systemAdmin: 'システム管理者',
-    crisisManager: '危機管理者',
-    manager: '管理者',
-    departmentManager: '部署管理者',
-    autoSendResponsible: '災害発生時の設定の責任者',
-    scheduledSendResponsible: '予約送信の責任者',
-    guest: 'ゲスト',
-  },
-};
+/** The same name starting a table cell or a label ("Email address"). */
+export function fieldLabel(lang: Lang, field: string): string {
+  const name = fieldName(lang, field);
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
 
-/** Why a user read from Entra is not imported, and what the administrator can do about it. */
+/** Role names: the glossary's. */
+export const ROLE_NAMES: Record<Lang, Record<Role, string>> = { en: G.en.roles, ja: G.ja.roles };
+
+/** Why a user read from Entra is not imported (the glossary's words), and what the administrator can do about it. */
 export const SKIP_REASONS: Record<Lang, Record<SkipReason, { reason: string; remedy: string }>> = {
   en: {
-    guest: { reason: 'Guest account in Entra', remedy: 'Guests are never imported. Add the person in the safety service by hand if they need safety confirmations.' },
-    external: { reason: 'External identity (another organisation’s Entra ID)', remedy: 'External users are never imported. Add them by hand if needed.' },
-    disabledNew: { reason: 'Disabled in Entra', remedy: 'Enable the account in Entra, or it will never be created.' },
-    noUserPrincipalName: { reason: 'No user principal name in Entra', remedy: 'Give the user a user principal name in Entra, then preview again.' },
+    guest: { reason: G.en.skipReasons.guest, remedy: 'Guests are never imported. Add the person in the safety service by hand if they need safety confirmations.' },
+    external: { reason: G.en.skipReasons.external, remedy: 'External users are never imported. Add them by hand if needed.' },
+    disabledNew: { reason: G.en.skipReasons.disabledNew, remedy: 'Enable the account in Entra, or it will never be created.' },
+    noUserPrincipalName: { reason: G.en.skipReasons.noUserPrincipalName, remedy: 'Give the user a user principal name in Entra, then preview again.' },
   },
   ja: {
-    guest: { reason: 'Entra のゲストアカウント', remedy: 'ゲストは読み込まれません。安否確認が必要な場合は、安否確認サービスで手動で追加してください。' },
-    external: { reason: '外部の ID（他組織の Entra ID）', remedy: '外部ユーザーは読み込まれません。必要な場合は手動で追加してください。' },
-    disabledNew: { reason: 'Entra で無効', remedy: 'Entra でアカウントを有効にしてください。無効のままでは作成されません。' },
-    noUserPrincipalName: { reason: 'Entra のユーザープリンシパル名がない', remedy: 'Entra でユーザープリンシパル名を設定してから、もう一度確認してください。' },
+    guest: { reason: G.ja.skipReasons.guest, remedy: 'ゲストは読み込まれません。安否確認が必要な場合は、安否確認サービスで手動で追加してください。' },
+    external: { reason: G.ja.skipReasons.external, remedy: '外部ユーザーは読み込まれません。必要な場合は手動で追加してください。' },
+    disabledNew: { reason: G.ja.skipReasons.disabledNew, remedy: 'Entra でアカウントを有効にしてください。無効のままでは作成されません。' },
+    noUserPrincipalName: { reason: G.ja.skipReasons.noUserPrincipalName, remedy: 'Entra でユーザープリンシパル名を設定してから、もう一度確認してください。' },
   },
 };
 
 /** Every error code the tab's API can answer, with the sentence shown for it. */
 export type TabErrorCode = ErrorCode | 'TAB_NOT_BUILT' | 'NETWORK';
 
-export const ERROR_TEXT: Record<Lang, Record<TabErrorCode, string>> = {
+/** Every server error code: the compiler checks the list is complete (a Record over ErrorCode). */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  BAD_REQUEST: true, VALIDATION_FAILED: true, INVALID_CHARACTERS: true, UNAUTHORIZED: true, FORBIDDEN: true, NOT_FOUND: true, CONFLICT: true,
+  TENANT_ALREADY_LINKED: true, TENANT_MISMATCH: true, DUPLICATE_LOGIN_NAME: true, DUPLICATE_EMAIL: true, DUPLICATE_DEPARTMENT_CODE: true,
+  UNDELETABLE_USER: true, PLAN_HAS_ERRORS: true, PLAN_STALE: true, PLAN_EXPIRED: true, PLAN_CANCELLED: true, DELETIONS_NOT_CONFIRMED: true,
+  IMPORT_IN_PROGRESS: true, DIRECTORY_UNAVAILABLE: true, DIRECTORY_THROTTLED: true, DIRECTORY_TIMEOUT: true, TOKEN_UNAVAILABLE: true,
+  CONSENT_REQUIRED: true, ACCOUNT_CHECK_FAILED: true, DATABASE_UNAVAILABLE: true, DATABASE_BUSY: true, INTERNAL: true,
+};
+
+/** The tab's own codes (no server answer): only the tab shows them. */
+const TAB_ONLY_TEXT: Record<Lang, Record<Exclude<TabErrorCode, ErrorCode>, string>> = {
   en: {
-    BAD_REQUEST: 'The request was not understood. Reload the tab and try again.',
-    VALIDATION_FAILED: 'A value is not valid. Check the fields and try again.',
-    INVALID_CHARACTERS: 'A value holds a character the service cannot store. Remove it and try again.',
-    UNAUTHORIZED: 'Your sign-in is not valid or has expired. Reload the tab.',
-    FORBIDDEN: 'You may not use this page.',
-    NOT_FOUND: 'It no longer exists. Reload the tab.',
-    CONFLICT: 'Someone else changed this at the same time. Reload the tab and try again.',
-    TENANT_ALREADY_LINKED: 'This Entra tenant is already linked to another company.',
-    TENANT_MISMATCH: 'This company is linked to another Entra tenant.',
-    DUPLICATE_LOGIN_NAME: 'That login name is already used.',
-    DUPLICATE_EMAIL: 'That email address is already used.',
-    DUPLICATE_DEPARTMENT_CODE: 'That department code is already used.',
-    UNDELETABLE_USER: 'A user with a role that cannot be deleted would be removed. Remove the role first.',
-    PLAN_HAS_ERRORS: 'This preview has blocking errors. Fix them, then preview again.',
-    PLAN_STALE: 'The data changed after this preview was made. Preview again before importing.',
-    PLAN_EXPIRED: 'This preview has expired. Preview again before importing.',
-    PLAN_CANCELLED: 'This preview was cancelled. Preview again before importing.',
-    DELETIONS_NOT_CONFIRMED: 'Deletions above the deletion guard need your confirmation: tick the box and confirm again.',
-    IMPORT_IN_PROGRESS: 'Another import is running for this company. Wait for it to finish, then try again.',
-    DIRECTORY_UNAVAILABLE: 'Microsoft Entra ID could not be read right now. Try again in a few minutes.',
-    DIRECTORY_THROTTLED: 'Microsoft Entra ID is busy (throttled). Try again in a few minutes.',
-    DIRECTORY_TIMEOUT: 'Microsoft Entra ID did not answer in time. Try again in a few minutes.',
-    TOKEN_UNAVAILABLE: 'No access to Microsoft Entra ID could be obtained. Reload the tab.',
-    CONSENT_REQUIRED: 'An Entra administrator must grant Safety Sync admin consent first.',
-    ACCOUNT_CHECK_FAILED: 'Your account could not be checked right now. Try again.',
-    DATABASE_UNAVAILABLE: 'The service database could not be reached. Nothing was changed; try again in a moment.',
-    DATABASE_BUSY: 'Another change is being written (an import or Entra provisioning). Nothing was changed; try again in a moment.',
-    INTERNAL: 'Something went wrong on the server. Nothing was changed; try again.',
     TAB_NOT_BUILT: 'The page is not installed completely. Ask the operator to run npm run build:tab.',
     NETWORK: 'The server could not be reached. Check your connection and try again.',
   },
   ja: {
-    BAD_REQUEST: 'リクエストを理解できませんでした。タブを再読み込みしてから、もう一度お試しください。',
-    VALIDATION_FAILED: '入力された値が正しくありません。確認してから、もう一度お試しください。',
-    INVALID_CHARACTERS: '保存できない文字が含まれています。取り除いてから、もう一度お試しください。',
-    UNAUTHORIZED: 'サインインが無効か、期限が切れています。タブを再読み込みしてください。',
-    FORBIDDEN: 'このページを使う権限がありません。',
-    NOT_FOUND: '対象が見つかりません。タブを再読み込みしてください。',
-    CONFLICT: '同時に別の変更が行われました。タブを再読み込みしてから、もう一度お試しください。',
-    TENANT_ALREADY_LINKED: 'この Entra テナントは別の会社と連携済みです。',
-    TENANT_MISMATCH: 'この会社は別の Entra テナントと連携しています。',
-    DUPLICATE_LOGIN_NAME: 'このログイン名は既に使われています。',
-    DUPLICATE_EMAIL: 'このメールアドレスは既に使われています。',
-    DUPLICATE_DEPARTMENT_CODE: 'この部署コードは既に使われています。',
-    UNDELETABLE_USER: '削除できない役割を持つユーザーが削除対象です。先に役割を外してください。',
-    PLAN_HAS_ERRORS: '読み込みを止めるエラーがあります。修正してから、もう一度確認してください。',
-    PLAN_STALE: 'この確認内容の作成後にデータが変更されました。もう一度確認してから実行してください。',
-    PLAN_EXPIRED: 'この確認内容は有効期限が切れています。もう一度確認してから実行してください。',
-    PLAN_CANCELLED: 'この確認内容はキャンセルされています。もう一度確認してから実行してください。',
-    DELETIONS_NOT_CONFIRMED: '削除ガードを超える削除には確認が必要です。チェックを入れて、もう一度実行してください。',
-    IMPORT_IN_PROGRESS: 'この会社では別の読み込みを実行中です。終わってから、もう一度お試しください。',
-    DIRECTORY_UNAVAILABLE: '現在 Microsoft Entra ID を読み込めません。数分後にもう一度お試しください。',
-    DIRECTORY_THROTTLED: 'Microsoft Entra ID が混み合っています。数分後にもう一度お試しください。',
-    DIRECTORY_TIMEOUT: 'Microsoft Entra ID から時間内に応答がありませんでした。数分後にもう一度お試しください。',
-    TOKEN_UNAVAILABLE: 'Microsoft Entra ID へのアクセス権を取得できませんでした。タブを再読み込みしてください。',
-    CONSENT_REQUIRED: 'Entra の管理者が Safety Sync に管理者の同意を与える必要があります。',
-    ACCOUNT_CHECK_FAILED: '現在アカウントを確認できません。もう一度お試しください。',
-    DATABASE_UNAVAILABLE: 'サービスのデータベースに接続できませんでした。何も変更されていません。しばらくしてからもう一度お試しください。',
-    DATABASE_BUSY: '別の変更（読み込みまたは Entra ID からのプロビジョニング）を書き込み中です。何も変更されていません。しばらくしてからもう一度お試しください。',
-    INTERNAL: 'サーバーでエラーが発生しました。何も変更されていません。もう一度お試しください。',
     TAB_NOT_BUILT: 'ページが正しくインストールされていません。運用担当者に npm run build:tab の実行を依頼してください。',
     NETWORK: 'サーバーに接続できません。接続を確認して、もう一度お試しください。',
   },
 };
+
+/** Server error codes read as the cards and the bot say them (failureText, the plain-text twin of renderFailure). */
+const errorTexts = (lang: Lang): Record<TabErrorCode, string> => ({
+  ...(Object.fromEntries(Object.keys(ERROR_CODES).map((code) => [code, failureText(lang, code)])) as Record<ErrorCode, string>),
+  ...TAB_ONLY_TEXT[lang],
+});
+
+export const ERROR_TEXT: Record<Lang, Record<TabErrorCode, string>> = { en: errorTexts('en'), ja: errorTexts('ja') };
 
 /** Why the tab refused the caller (FORBIDDEN with details.reason). */
 export const REFUSAL_TEXT: Record<Lang, Record<Refusal, string>> = {
