@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { parseFilter } from '../../src/api/scim/dialect.ts';
 import { ScimError } from '../../src/api/scim/errors.ts';
-import { compileFilter, matches } from '../../src/api/scim/filter.ts';
+import { matches, toUserQuery } from '../../src/api/scim/filter.ts';
 import { toResource } from '../../src/api/scim/mapping.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SafetyStore } from '../../src/store/safety-store.ts';
@@ -35,9 +35,9 @@ describe('SCIM filters: SQL and in-memory agree', () => {
   after(() => store.close());
 
   const viaSql = async (text: string) => {
-    const compiled = compileFilter(parseFilter(text));
-    assert.ok(compiled, `expected SQL for ${text}`);
-    const page = await users.page(companyId, compiled, 0, 100);
+    const query = toUserQuery(parseFilter(text));
+    assert.ok(query, `expected a typed query for ${text}`);
+    const page = await users.page(companyId, query, 0, 100);
     assert.equal(page.total, page.users.length);
     return page.users.map((u) => u.loginName).sort();
   };
@@ -78,10 +78,10 @@ describe('SCIM filters: SQL and in-memory agree', () => {
   }
 
   it('filters SQL cannot express (roles, greater-than) fall back to the in-memory path', async () => {
-    assert.equal(compileFilter(parseFilter('roles[value eq "ADMIN"]')), null);
+    assert.equal(toUserQuery(parseFilter('roles[value eq "ADMIN"]')), null);
     assert.deepEqual(await inMemory('roles[value eq "ADMIN"]'), ['bob@contoso.jp']);
     assert.deepEqual(await inMemory('roles.value eq "guest"'), ['dave_x%@contoso.jp']);
-    assert.equal(compileFilter(parseFilter('userName gt "c"')), null);
+    assert.equal(toUserQuery(parseFilter('userName gt "c"')), null);
     assert.deepEqual(await inMemory('userName gt "c"'), ['carol@fabrikam.jp', 'dave_x%@contoso.jp']);
   });
 
