@@ -6,6 +6,7 @@
  * generator (autocannon) runs in this one.
  *
  *   npm run bench:scim -- [--users 500] [--connections 16] [--duration 10] [--only real|bare]
+ *   BENCH_SCIM_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:scim   (profile the servers)
  *
  * The mix, per connection, repeating: GET ?filter=userName eq, PATCH (Entra's path form), GET
  * ?filter=externalId eq, PATCH (path-less form with role and phone), four times in all, then a POST
@@ -43,7 +44,7 @@ interface Started {
 async function startServer(mode: string, database: string): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['--no-deprecation', '--import', 'tsx', fileURLToPath(new URL('./scim-server.ts', import.meta.url)), '--mode', mode, '--database', database, '--users', values.users!],
+    [...(process.env.BENCH_SCIM_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--no-deprecation', '--import', 'tsx', fileURLToPath(new URL('./scim-server.ts', import.meta.url)), '--mode', mode, '--database', database, '--users', values.users!],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
