@@ -5,6 +5,7 @@
  * invalidFilter.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseFilter } from '../../src/api/scim/dialect.ts';
 import { ScimError } from '../../src/api/scim/errors.ts';
 import { matches, toUserQuery } from '../../src/api/scim/filter.ts';
@@ -89,5 +90,20 @@ describe('SCIM filters: SQL and in-memory agree', () => {
     for (const bad of ['userName eq', 'userName eq "a" and', '(userName eq "a"', 'foo eq "x"', 'urn:example:x:y eq "1"']) {
       assert.throws(() => parseFilter(bad), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidFilter', bad);
     }
+  });
+
+  it('issue 9 item 10: no SQL in the SCIM API layer; the store compiles the typed query', () => {
+    const dir = new URL('../../src/api/scim/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      assert.doesNotMatch(text, /\b(select\s.+\sfrom|insert into|update \w+ set|delete from)\b|\$\d/i, file);
+    }
+    assert.deepEqual(toUserQuery(parseFilter('userName eq "A@x.jp" and active eq true')), {
+      op: 'and',
+      queries: [
+        { op: 'eq', attr: 'userName', value: 'A@x.jp' },
+        { op: 'eq', attr: 'active', value: true },
+      ],
+    });
   });
 });
