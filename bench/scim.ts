@@ -1,75 +1,69 @@
 /**
- * SCIM throughput on loopback: the mix Entra's provisioning service sends in
- * an incremental cycle — for each changed user a filter lookup
- * (GET /Users?filter=userName eq "…") followed by a PATCH — against the real
- * restify server on an in-memory PGlite, driven by autocannon.
+ * `npm run bench:scim`: SCIM throughput for the mix Entra's provisioning service sends in an
+ * incremental cycle, against the real server and, in the same run, against a bare node:http server
+ * doing the same SQL (the limit), on PGlite and (when DATABASE_URL or TEST_DATABASE_URL names one)
+ * on a PostgreSQL server. Each server runs in its own process (bench/scim-server.ts); the load
+ * generator (autocannon) runs in this one.
  *
- *   node --import tsx bench/scim.ts [--users 500] [--connections 8] [--duration 10]
+ *   npm run bench:scim -- [--users 500] [--connections 16] [--duration 10] [--only real|bare]
+ *   BENCH_SCIM_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:scim   (profile the servers)
  *
- * Prints requests/second; Entra expects a SCIM endpoint to sustain at least 25/s.
- * The load generator runs in the same process as the server, so the figure is a lower bound.
+ * The mix, per connection, repeating: GET ?filter=userName eq, PATCH (Entra's path form), GET
+ * ?filter=externalId eq, PATCH (path-less form with role and phone), four times in all, then a POST
+ * create and a DELETE of the user just created (Entra's occasional new and removed users).
+ * Prints req/s, p50 and p99 side by side; exits 1 when any request was not 2xx.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { registerScimRoutes } from '../src/api/scim/routes.ts';
-import { silentLogger } from '../src/log.ts';
-import { createHttpServer, listen } from '../src/server.ts';
-import { openDatabase } from '../src/store/database.ts';
-import { SafetyStore } from '../src/store/safety-store.ts';
-import { ScimTokenStore } from '../src/store/scim-tokens.ts';
-import { ScimUserStore } from '../src/store/scim-users.ts';
 
 const { values } = parseArgs({
   options: {
     users: { type: 'string', default: '500' },
-    connections: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '16' },
     duration: { type: 'string', default: '10' },
+    only: { type: 'string' },
   },
 });
-const userCount = Number(values.users);
 const connections = Number(values.connections);
 const duration = Number(values.duration);
+const postgres = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const DEPARTMENTS = ['営業部', '開発部', '総務部', '人事部', '品質保証部'];
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
-const store = await SafetyStore.open(await openDatabase('memory:'));
-const company = await store.createCompany({ name: 'Bench Co', plan: 'enterprise', maxUsers: userCount + 10 });
-await store.updateSettings(company.id, { initialPassword: 'Bench-Initial-1' });
-const { token } = await new ScimTokenStore(store.db).issue(company.id, 'bench', 'bench');
-const scimUsers = new ScimUserStore(store.db);
-const departments = ['営業部', '開発部', '総務部', '人事部', '品質保証部'];
-const seeded: Array<{ id: string; userName: string }> = [];
-for (let i = 0; i < userCount; i++) {
-  const userName = `bench.user${i}@contoso.co.jp`;
-  const { user } = await scimUsers.create(
-    company.id,
-    {
-      loginName: userName,
-      name: `Bench User ${i}`,
-      email: userName,
-      phone: `03-0000-${String(i).padStart(4, '0')}`,
-      department: departments[i % departments.length]!,
-      role: 'USER',
-      entraObjectId: randomUUID(),
-    },
-    'scim:bench',
-  );
-  seeded.push({ id: user.id, userName });
+interface Started {
+  child: ChildProcess;
+  url: string;
+  token: string;
+  users: Array<{ id: string; userName: string; externalId: string }>;
 }
 
-const server = createHttpServer({ store, log: silentLogger, registrars: [(s) => registerScimRoutes(s, { store, log: silentLogger })] });
-const base = await listen(server, 0, '127.0.0.1');
-const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', accept: 'application/scim+json' };
-const pick = () => seeded[Math.floor(Math.random() * seeded.length)]!;
-let n = 0;
-// What Entra sends for a changed attribute set, alternating its two dialects.
-const patchBody = () => {
-  n++;
-  const dept = departments[n % departments.length]!;
-  const ops =
-    n % 2 === 0
+async function startServer(mode: string, database: string): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [...(process.env.BENCH_SCIM_SERVER_FLAGS?.split(' ').filter(Boolean) ?? []), '--no-deprecation', '--import', 'tsx', fileURLToPath(new URL('./scim-server.ts', import.meta.url)), '--mode', mode, '--database', database, '--users', values.users!],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return { child, ...(JSON.parse(line) as Omit<Started, 'child'>) };
+}
+
+async function load(s: Started) {
+  const pick = () => s.users[Math.floor(Math.random() * s.users.length)]!;
+  let n = 0;
+  const patch = (pathForm: boolean) => {
+    n++;
+    const ops = pathForm
       ? [
           { op: 'Replace', path: 'displayName', value: `Bench User (${n})` },
-          { op: 'Replace', path: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', value: dept },
+          { op: 'Replace', path: `${ENTERPRISE}:department`, value: DEPARTMENTS[n % DEPARTMENTS.length] },
           { op: 'Replace', path: 'active', value: 'True' },
         ]
       : [
@@ -82,39 +76,92 @@ const patchBody = () => {
             },
           },
         ];
-  return JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops });
-};
-
-const result = await autocannon({
-  url: base,
-  connections,
-  duration,
-  headers,
-  requests: [
-    {
-      method: 'GET',
-      setupRequest: (req) => ({
-        ...req,
-        path: `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${pick().userName.toUpperCase()}"`)}`,
-      }),
+    return JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: ops });
+  };
+  const get = (attr: 'userName' | 'externalId') => ({
+    method: 'GET' as const,
+    setupRequest: (req: autocannon.Request) => {
+      const u = pick();
+      const value = attr === 'userName' ? u.userName.toUpperCase() : u.externalId;
+      return { ...req, path: `/scim/v2/Users?filter=${encodeURIComponent(`${attr} eq "${value}"`)}` };
     },
-    {
-      method: 'PATCH',
-      setupRequest: (req) => ({ ...req, path: `/scim/v2/Users/${pick().id}`, body: patchBody() }),
-    },
-  ],
-});
+  });
+  const patchReq = (pathForm: boolean) => ({
+    method: 'PATCH' as const,
+    setupRequest: (req: autocannon.Request) => ({ ...req, path: `/scim/v2/Users/${pick().id}`, body: patch(pathForm) }),
+  });
+  const cycle = [get('userName'), patchReq(true), get('externalId'), patchReq(false)];
+  return autocannon({
+    url: s.url,
+    connections,
+    duration,
+    headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/scim+json', accept: 'application/scim+json' },
+    requests: [
+      ...cycle,
+      ...cycle,
+      ...cycle,
+      ...cycle,
+      {
+        method: 'POST',
+        setupRequest: (req: autocannon.Request) => {
+          const userName = `new.${randomUUID()}@contoso.co.jp`;
+          return {
+            ...req,
+            path: '/scim/v2/Users',
+            body: JSON.stringify({
+              schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE],
+              userName,
+              externalId: randomUUID(),
+              displayName: 'New User',
+              emails: [{ type: 'work', value: userName, primary: true }],
+              [ENTERPRISE]: { department: DEPARTMENTS[0] },
+            }),
+          };
+        },
+        onResponse: (status: number, body: string, context: object) => {
+          if (status === 201) (context as Record<string, unknown>)['created'] = (JSON.parse(body) as { id: string }).id;
+        },
+      },
+      {
+        method: 'DELETE',
+        setupRequest: (req: autocannon.Request, context: object) => ({
+          ...req,
+          path: `/scim/v2/Users/${String((context as Record<string, unknown>)['created'])}`,
+        }),
+      },
+    ],
+  });
+}
 
-server.close();
-await store.close();
+const targets: Array<{ mode: 'real' | 'bare'; engine: string; database: string }> = [];
+for (const [engine, database] of [['PGlite (in memory)', 'memory:'], ...(postgres ? [['PostgreSQL', postgres]] : [])] as Array<[string, string]>) {
+  for (const mode of ['real', 'bare'] as const) if (!values.only || values.only === mode) targets.push({ mode, engine, database });
+}
 
-const non2xx = result.non2xx + result.errors + result.timeouts;
+const rows: string[] = [];
+let failures = 0;
+for (const t of targets) {
+  const s = await startServer(t.mode, t.database);
+  try {
+    const r = await load(s);
+    const bad = r.non2xx + r.errors + r.timeouts;
+    failures += bad;
+    rows.push(
+      `| ${t.engine} | ${t.mode === 'real' ? 'safety-sync (restify + SCIM)' : 'bare node:http, same SQL'} | ${r.requests.average.toFixed(0)} | ${r.latency.p50} ms | ${r.latency.p99} ms | ${r.requests.total} | ${bad} |`,
+    );
+    console.error(rows[rows.length - 1]);
+  } finally {
+    s.child.kill('SIGTERM');
+    await new Promise((resolve) => s.child.once('exit', resolve));
+  }
+}
+
 console.log(
   [
-    `SCIM incremental-cycle mix (filter lookup + PATCH), ${userCount} users, ${connections} connections, ${duration}s, PGlite in memory`,
-    `requests: ${result.requests.total} (${non2xx} not 2xx / errors)`,
-    `latency: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
-    `requests/second: ${result.requests.average.toFixed(1)} (Entra expects at least 25)`,
+    `SCIM incremental-cycle mix (GET userName eq / externalId eq, PATCH x2 dialects, POST + DELETE 1 in 18 each), ${values.users} users, ${connections} connections, ${duration} s each, servers in their own processes`,
+    '| database | server | req/s | p50 | p99 | requests | not 2xx |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
   ].join('\n'),
 );
-process.exit(non2xx > 0 ? 1 : 0);
+process.exit(failures > 0 ? 1 : 0);

@@ -38,3 +38,29 @@ export async function lockCompanyForWrite<T extends Record<string, unknown>>(
   if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
   return row;
 }
+
+/**
+ * The same lock in one statement, for hot paths (SCIM at 500 requests/s): lock_timeout is bounded by
+ * a subquery the locked row is joined to, so it is set before the row lock is taken (the lock is
+ * taken above the join). The caller puts lock_timeout back with `set_config('lock_timeout',
+ * previousLockTimeout, true)` in its next statement, before it waits on any other lock.
+ */
+export async function lockCompanyForWriteInOne<T extends Record<string, unknown>>(
+  tx: Sql,
+  companyId: string,
+  columns: string[],
+  options: { waitMs?: number } = {},
+): Promise<{ row: T; previousLockTimeout: string }> {
+  const waitMs = Math.max(1, Math.floor(options.waitMs ?? COMPANY_LOCK_WAIT_MS));
+  const [row] = await tx.query<T & { previous_lock_timeout: string }>(
+    `select s.previous_lock_timeout, ${columns.map((c) => `c.${c}`).join(', ')}
+       from (select current_setting('lock_timeout') as previous_lock_timeout, set_config('lock_timeout', $2, true) as bounded) s,
+            companies c
+      where c.id = $1
+        for no key update of c`,
+    [companyId, `${waitMs}ms`],
+  );
+  if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
+  const { previous_lock_timeout, ...rest } = row;
+  return { row: rest as unknown as T, previousLockTimeout: previous_lock_timeout };
+}

@@ -7,8 +7,16 @@ import { mkdirSync } from 'node:fs';
 // WebAssembly PGlite is never loaded by a server on PostgreSQL, nor pg by the embedded demo).
 import type { PGlite } from '@electric-sql/pglite';
 
+export interface QueryOptions {
+  /**
+   * A name for a statement whose text never changes: on a PostgreSQL server it is prepared once per
+   * connection and then only bound and executed (PGlite ignores it). Never name dynamic SQL.
+   */
+  name?: string;
+}
+
 export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(text: string): Promise<void>;
 }
@@ -85,8 +93,8 @@ async function openPostgres(url: string, onError: ((error: Error) => void) | und
   client.release();
   return {
     kind: 'postgres',
-    async query<T>(text: string, params?: unknown[]) {
-      const r = await pool.query(text, params);
+    async query<T>(text: string, params?: unknown[], options?: QueryOptions) {
+      const r = options?.name ? await pool.query({ name: options.name, text, values: params }) : await pool.query(text, params);
       return r.rows as T[];
     },
     async exec(text: string) {
@@ -106,8 +114,8 @@ async function openPostgres(url: string, onError: ((error: Error) => void) | und
       try {
         await c.query('BEGIN');
         const result = await fn({
-          async query<R>(text: string, params?: unknown[]) {
-            const r = await c.query(text, params);
+          async query<R>(text: string, params?: unknown[], options?: QueryOptions) {
+            const r = options?.name ? await c.query({ name: options.name, text, values: params }) : await c.query(text, params);
             return r.rows as R[];
           },
           async exec(text: string) {

@@ -80,22 +80,29 @@ export class ScimTokenStore {
     return toToken(row);
   }
 
-  /** The live token a presented secret belongs to, or null (unknown, revoked, malformed). */
+  /**
+   * The live token a presented secret belongs to, or null (unknown, revoked, malformed). One indexed
+   * statement per request, never cached: a revocation on any instance is seen by the next request.
+   * It also records the last use, at most one write a minute per token, not one per request.
+   */
   async authenticate(presented: string): Promise<ScimToken | null> {
     if (presented.length === 0 || presented.length > MAX_TOKEN_LENGTH) return null;
     const hash = hashToken(presented);
-    const [row] = await this.db.query<TokenRow>('select * from scim_tokens where token_hash = $1', [hash]);
+    const [row] = await this.db.query<TokenRow>(
+      `with t as (select id, company_id, token_hash, label, created_at, created_by, last_used_at, revoked_at
+                   from scim_tokens where token_hash = $1),
+            touched as (update scim_tokens s set last_used_at = now() from t
+                         where s.id = t.id and t.revoked_at is null
+                           and (t.last_used_at is null or t.last_used_at < now() - interval '1 minute'))
+       select * from t`,
+      [hash],
+      { name: 'scim-token-authenticate' },
+    );
     if (!row) return null;
     const stored = Buffer.from(row.token_hash, 'hex');
     const given = Buffer.from(hash, 'hex');
     if (stored.length !== given.length || !timingSafeEqual(stored, given)) return null;
     if (row.revoked_at !== null) return null;
-    // At most one write a minute per token, not one per request.
-    await this.db.query(
-      `update scim_tokens set last_used_at = now()
-        where id = $1 and revoked_at is null and (last_used_at is null or last_used_at < now() - interval '1 minute')`,
-      [row.id],
-    );
     return toToken(row);
   }
 }

@@ -4,14 +4,15 @@
  * origin 'scim'. Departments follow R8–R11; only the SCIM-managed roles
  * (systemAdmin, guest) are ever replaced.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type Role, type SafetyUser } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
-import { guard, toUser, USER_SELECT, type UserRow } from './rows.ts';
+import { guard, toUser, type UserRow } from './rows.ts';
 import { diffDocs, logChange, userDoc } from './safety-store.ts';
-import { lockCompanyForWrite } from './company-lock.ts';
+import { lockCompanyForWriteInOne } from './company-lock.ts';
+import { compileUserQuery, type UserQuery } from './scim-query.ts';
 
 /** Entra app role values (S4). USER means "no SCIM-managed role". */
 export type ScimRole = 'ADMIN' | 'USER' | 'GUEST';
@@ -43,12 +44,6 @@ export interface ScimUserCreate extends ScimUserWrite {
   name: string;
 }
 
-/** A filter compiled to SQL over `users u`; its parameters are numbered from $2 ($1 is the company). */
-export interface SqlFilter {
-  sql: string;
-  params: unknown[];
-}
-
 /** Roles SCIM manages; every other role the service set stays (S4). */
 const SCIM_ROLES: Record<ScimRole, Role[]> = { ADMIN: ['systemAdmin'], USER: [], GUEST: ['guest'] };
 const MANAGED: Role[] = ['systemAdmin', 'guest'];
@@ -74,11 +69,21 @@ const toScimUser = (r: ScimUserRow): ScimUser => ({
   employeeNumber: r.employee_number,
 });
 
-/** USER_SELECT plus the columns only SCIM shows, for the users `where` picks. */
-const select = (where: string, tail = '') => `
-select s.*, e.preferred_language, e.timezone, e.employee_number
-  from (${USER_SELECT} where ${where}) s join users e on e.id = s.id
- ${tail}`;
+/**
+ * The user as SCIM shows it (rows.ts USER_SELECT plus the SCIM-only columns), over any relation
+ * aliased `u` that has the users columns (a table or a CTE's `returning *`).
+ */
+const SCIM_COLUMNS = `u.id, u.login_name, u.name, u.yomi, u.email, u.phone, u.memo, u.sort_order, u.entra_object_id,
+       u.status, u.created_at, u.updated_at, u.preferred_language, u.timezone, u.employee_number,
+       coalesce((select json_agg(json_build_object('id', d.id, 'code', d.code, 'source', m.source) order by d.code)
+                   from memberships m join departments d on d.id = m.department_id
+                  where m.user_id = u.id), '[]'::json) as departments,
+       coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json) as roles`;
+
+const READ_USER = `select ${SCIM_COLUMNS} from users u where u.company_id = $1 and u.id = $2`;
+/** Locks the row, and puts lock_timeout back after the company lock (company-lock.ts) in the same statement. */
+const READ_USER_FOR_UPDATE = `select ${SCIM_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored
+  from users u where u.company_id = $1 and u.id = $2 for update of u`;
 
 /** The user as history shows it: the public fields plus the SCIM-only ones. */
 const historyDoc = (u: ScimUser): Record<string, unknown> => ({
@@ -104,22 +109,29 @@ export class ScimUserStore {
     return readScimUser(this.db, companyId, userId);
   }
 
-  /** One page in a stable order (creation time, then id), and how many match in all. */
-  async page(companyId: string, filter: SqlFilter | null, offset: number, limit: number): Promise<{ total: number; users: ScimUser[] }> {
-    const where = `u.company_id = $1 and (${filter?.sql ?? 'true'})`;
-    const params = [companyId, ...(filter?.params ?? [])];
-    const [count] = await this.db.query<{ n: number }>(`select count(*)::int as n from users u where ${where}`, params);
-    const total = Number(count?.n ?? 0);
-    if (limit === 0 || offset >= total) return { total, users: [] };
-    const rows = await this.db.query<ScimUserRow>(
-      select(where, `order by s.created_at, s.id limit $${params.length + 1} offset $${params.length + 2}`),
-      [...params, limit, offset],
+  /**
+   * One page of the users a query picks, in a stable order (creation time, then id), and how many
+   * match in all: one statement.
+   */
+  async page(companyId: string, query: UserQuery, offset: number, limit: number): Promise<{ total: number; users: ScimUser[] }> {
+    const where = compileUserQuery(query, 4);
+    const rows = await this.db.query<ScimUserRow & { total: number; id: string | null }>(
+      `with matched as (select u.id, u.created_at from users u where u.company_id = $1 and ${where.sql}),
+            picked as (select id from matched order by created_at, id limit $2 offset $3)
+       select t.total, s.* from (select count(*)::int as total from matched) t
+         left join (select ${SCIM_COLUMNS} from users u where u.company_id = $1 and u.id in (select id from picked)) s on true
+        order by s.created_at, s.id`,
+      [companyId, limit, offset, ...where.params],
+      // The text depends only on the query's shape; Entra's lookups (userName eq / externalId eq) reuse one plan.
+      where.params.length <= 2 ? { name: `scim-page-${createHash('sha1').update(where.sql).digest('hex').slice(0, 20)}` } : {},
     );
-    return { total, users: rows.map(toScimUser) };
+    const total = Number(rows[0]?.total ?? 0);
+    return { total, users: rows.filter((r) => r.id !== null).map(toScimUser) };
   }
 
+  /** Every user of the company (the in-memory filter path only: filters the store cannot compile). */
   async all(companyId: string): Promise<ScimUser[]> {
-    const rows = await this.db.query<ScimUserRow>(select('u.company_id = $1', 'order by s.created_at, s.id'), [companyId]);
+    const rows = await this.db.query<ScimUserRow>(`select ${SCIM_COLUMNS} from users u where u.company_id = $1 order by u.created_at, u.id`, [companyId]);
     return rows.map(toScimUser);
   }
 
@@ -132,18 +144,12 @@ export class ScimUserStore {
   async create(companyId: string, input: ScimUserCreate, actor: string): Promise<{ user: ScimUser; linked: boolean }> {
     return guard(
       this.db.transaction(async (tx) => {
-        const company = await lockCompany(tx, companyId);
-        const existing = await findLinkTarget(tx, companyId, input);
-        if (existing) {
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
+        const targetId = await findLinkTarget(tx, companyId, company.max_users, input, previousLockTimeout);
+        if (targetId) {
+          const existing = await readScimUser(tx, companyId, targetId, true);
           const user = await applyWrite(tx, companyId, company, existing, input, actor);
           return { user, linked: true };
-        }
-        const [{ n } = { n: 0 }] = await tx.query<{ n: number }>(
-          'select count(*)::int as n from users where company_id = $1',
-          [companyId],
-        );
-        if (Number(n) >= company.max_users) {
-          throw new AppError('FORBIDDEN', `The company's user limit (${company.max_users}) is reached; no user can be added.`);
         }
         const id = randomUUID();
         await tx.query(
@@ -166,9 +172,9 @@ export class ScimUserStore {
             foldKey(input.loginName),
             foldKeyOrNull(input.email),
           ],
+          { name: 'scim-user-insert' },
         );
-        await syncDepartment(tx, companyId, company, id, input.department, actor);
-        await syncRole(tx, companyId, id, [], input.role ?? 'USER');
+        await syncLinks(tx, companyId, company, id, [], [], input.department, input.role ?? 'USER', actor);
         const user = await readScimUser(tx, companyId, id);
         await logChange(tx, companyId, null, 'scim', 'user', id, 'create', null, historyDoc(user), actor);
         return { user, linked: false };
@@ -177,21 +183,39 @@ export class ScimUserStore {
   }
 
   async update(companyId: string, userId: string, write: ScimUserWrite, actor: string): Promise<ScimUser> {
+    return this.patch(companyId, userId, () => write, actor);
+  }
+
+  /**
+   * PATCH and PUT: `change` turns the user as it is (read under the row lock, in the same
+   * transaction as the write, so two PATCHes never lose one another) into what to write. It may
+   * throw (an invalid patch); nothing is written then.
+   */
+  async patch(companyId: string, userId: string, change: (before: ScimUser) => ScimUserWrite, actor: string): Promise<ScimUser> {
     if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
     return guard(
       this.db.transaction(async (tx) => {
-        const company = await lockCompany(tx, companyId);
-        const before = await readScimUser(tx, companyId, userId, true);
-        return applyWrite(tx, companyId, company, before, write, actor);
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
+        const before = await readScimUser(tx, companyId, userId, true, previousLockTimeout);
+        return applyWrite(tx, companyId, company, before, change(before), actor);
       }),
     );
   }
 }
 
-export async function readScimUser(sql: Sql, companyId: string, userId: string, forUpdate = false): Promise<ScimUser> {
+export async function readScimUser(
+  sql: Sql,
+  companyId: string,
+  userId: string,
+  forUpdate = false,
+  restoreLockTimeout?: string,
+): Promise<ScimUser> {
   if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
-  if (forUpdate) await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId]);
-  const [row] = await sql.query<ScimUserRow>(select('u.company_id = $1 and u.id = $2'), [companyId, userId]);
+  const [row] = forUpdate && restoreLockTimeout !== undefined
+    ? await sql.query<ScimUserRow>(READ_USER_FOR_UPDATE, [companyId, userId, restoreLockTimeout], { name: 'scim-user-read-for-update' })
+    : await sql.query<ScimUserRow>(forUpdate ? `${READ_USER} for update of u` : READ_USER, [companyId, userId], {
+        name: forUpdate ? 'scim-user-read-locked' : 'scim-user-read',
+      });
   if (!row) throw new AppError('NOT_FOUND', 'User not found.');
   return toScimUser(row);
 }
@@ -199,31 +223,64 @@ export async function readScimUser(sql: Sql, companyId: string, userId: string, 
 /**
  * SCIM writes of one company run one at a time (linking and department creation stay consistent),
  * and behind a running import, never across it: the company row is locked before any user row
- * (defect 4, see company-lock.ts).
+ * (defect 4, see company-lock.ts). The caller's next statement puts lock_timeout back.
  */
-async function lockCompany(tx: Sql, companyId: string): Promise<CompanyFacts> {
+async function lockCompany(tx: Sql, companyId: string): Promise<{ company: CompanyFacts; previousLockTimeout: string }> {
   if (!UUID_RE.test(companyId)) throw new AppError('NOT_FOUND', 'Company not found.');
-  return lockCompanyForWrite<CompanyFacts & Record<string, unknown>>(tx, companyId, 'root_department_id, initial_password_hash, max_users');
+  const { row, previousLockTimeout } = await lockCompanyForWriteInOne<CompanyFacts & Record<string, unknown>>(tx, companyId, [
+    'root_department_id',
+    'initial_password_hash',
+    'max_users',
+  ]);
+  return { company: row, previousLockTimeout };
 }
 
-async function findLinkTarget(tx: Sql, companyId: string, input: ScimUserCreate): Promise<ScimUser | null> {
-  type Hit = { id: string; entra_object_id: string | null; login_key: string };
-  const one = async (where: string, value: string) =>
-    (await tx.query<Hit>(`select id, entra_object_id, login_key from users where company_id = $1 and ${where}`, [companyId, value]))[0];
-  const byLogin = await one('login_key = $2', foldKey(input.loginName));
-  if (byLogin && byLogin.entra_object_id !== null) {
+/**
+ * The user a POST links to (S6, R17–R19), or null when it creates one; refuses a conflict, or a
+ * new user past the company's limit (R29). One statement, which also puts lock_timeout back.
+ */
+async function findLinkTarget(
+  tx: Sql,
+  companyId: string,
+  maxUsers: number,
+  input: ScimUserCreate,
+  restoreLockTimeout: string,
+): Promise<string | null> {
+  const [hit] = await tx.query<{
+    n: number;
+    login_id: string | null;
+    login_entra: string | null;
+    object_id: string | null;
+    email_id: string | null;
+    email_entra: string | null;
+  }>(
+    `select set_config('lock_timeout', $5, true) as lock_timeout_restored,
+            bl.id as login_id, bl.entra_object_id as login_entra, bo.id as object_id,
+            be.id as email_id, be.entra_object_id as email_entra,
+            (select count(*)::int from users where company_id = $1) as n
+       from (select 1) one
+       left join users bl on bl.company_id = $1 and bl.login_key = $2
+       left join users bo on bo.company_id = $1 and bo.entra_object_id = $3
+       left join users be on be.company_id = $1 and be.email_key = $4`,
+    [companyId, foldKey(input.loginName), input.entraObjectId ?? null, input.email ? foldKey(input.email) : null, restoreLockTimeout],
+    { name: 'scim-user-link-target' },
+  );
+  if (!hit) return null;
+  if (hit.login_id !== null && hit.login_entra !== null) {
     throw new AppError('DUPLICATE_LOGIN_NAME', `A provisioned user with the userName ${input.loginName} already exists.`);
   }
-  const byObjectId = input.entraObjectId ? await one('entra_object_id = $2', input.entraObjectId) : undefined;
-  let target = byObjectId ?? byLogin;
-  if (!target && input.email) {
-    const byEmail = await one('email_key = $2', foldKey(input.email));
-    if (byEmail && byEmail.entra_object_id !== null) {
+  const target = hit.object_id ?? hit.login_id;
+  if (target) return target;
+  if (hit.email_id !== null) {
+    if (hit.email_entra !== null) {
       throw new AppError('DUPLICATE_EMAIL', `A provisioned user with the email ${input.email} already exists.`);
     }
-    target = byEmail;
+    return hit.email_id;
   }
-  return target ? readScimUser(tx, companyId, target.id, true) : null;
+  if (Number(hit.n) >= maxUsers) {
+    throw new AppError('FORBIDDEN', `The company's user limit (${maxUsers}) is reached; no user can be added.`);
+  }
+  return null;
 }
 
 const COLUMNS = {
@@ -237,7 +294,10 @@ const COLUMNS = {
   employeeNumber: 'employee_number',
 } as const;
 
-/** Applies what changed, logs one 'update' entry when anything did, and returns the user after. */
+/**
+ * Applies what changed, logs one 'update' entry when anything did, and returns the user after:
+ * at most three statements (memberships and roles, the row read back with the update, the log).
+ */
 async function applyWrite(
   tx: Sql,
   companyId: string,
@@ -264,46 +324,73 @@ async function applyWrite(
     params.push(write.active ? 'active' : 'suspended');
     sets.push(`status = $${params.length}`);
   }
-  const depChanged = await syncDepartment(tx, companyId, company, before.id, write.department, actor);
-  const roleChanged = write.role === undefined ? false : await syncRole(tx, companyId, before.id, before.roles, write.role);
-  if (sets.length > 0 || depChanged || roleChanged) {
-    await tx.query(`update users set ${[...sets, 'updated_at = now()'].join(', ')} where company_id = $1 and id = $2`, params);
-  }
-  const after = await readScimUser(tx, companyId, before.id);
+  const linksChanged = await syncLinks(tx, companyId, company, before.id, before.departments, before.roles, write.department, write.role, actor);
+  if (sets.length === 0 && !linksChanged) return before;
+  // The row comes back from the update itself; memberships and roles written above are visible to it.
+  const [row] = await tx.query<ScimUserRow>(
+    `with u as (update users set ${[...sets, 'updated_at = now()'].join(', ')} where company_id = $1 and id = $2 returning *)
+     select ${SCIM_COLUMNS} from u`,
+    params,
+  );
+  const after = toScimUser(row!);
   const diff = diffDocs(historyDoc(before), historyDoc(after));
   if (diff) await logChange(tx, companyId, null, 'scim', 'user', before.id, 'update', diff.before, diff.after, actor);
   return after;
 }
 
 /**
- * R8–R11: the department named `name` is reused wherever it is in the tree
- * (its code equals the name); otherwise it is created at level 2 under the
- * Entra container, which is created once under the root. The user's
- * Entra-sourced membership is replaced; manual memberships stay. Returns
- * whether the user's memberships changed.
+ * The user's Entra-sourced department (R8–R11) and SCIM-managed roles (S4) made what the write
+ * says, in one statement when the department exists (the usual case); a department met for the
+ * first time is created first (ensureDepartment). Returns whether anything changed.
  */
-async function syncDepartment(
+async function syncLinks(
   tx: Sql,
   companyId: string,
   company: CompanyFacts,
   userId: string,
-  name: string | undefined,
+  currentDepartments: ScimUser['departments'],
+  currentRoles: Role[],
+  department: string | undefined,
+  role: ScimRole | undefined,
   actor: string,
 ): Promise<boolean> {
-  if (name === undefined || name.trim() === '') return false;
-  const dep = await ensureDepartment(tx, companyId, company, name.trim(), actor);
-  const removed = await tx.query(
-    `delete from memberships where user_id = $1 and source = 'entra' and department_id <> $2 returning department_id`,
-    [userId, dep],
-  );
-  const added = await tx.query(
-    `insert into memberships (user_id, department_id, company_id, source) values ($1, $2, $3, 'entra')
-     on conflict do nothing returning department_id`,
-    [userId, dep, companyId],
-  );
-  return removed.length > 0 || added.length > 0;
+  const code = department?.trim() ?? '';
+  const entra = currentDepartments.filter((d) => d.source === 'entra');
+  const depWanted = code !== '' && !(entra.length === 1 && entra[0]!.code === code);
+  const target = role === undefined ? undefined : SCIM_ROLES[role];
+  const removeRoles = target === undefined ? [] : currentRoles.filter((r) => MANAGED.includes(r) && !target.includes(r));
+  const addRoles = target === undefined ? [] : target.filter((r) => !currentRoles.includes(r));
+  const rolesWanted = removeRoles.length > 0 || addRoles.length > 0;
+  if (!depWanted && !rolesWanted) return false;
+  const run = async () =>
+    (
+      await tx.query<{ dep: string | null; changed: number }>(
+        `with dep as (select id from departments where company_id = $1 and code = $3 and $4::boolean),
+              removed as (delete from memberships where user_id = $2 and source = 'entra'
+                            and department_id <> (select id from dep) returning 1),
+              added as (insert into memberships (user_id, department_id, company_id, source)
+                        select $2, id, $1, 'entra' from dep on conflict do nothing returning 1),
+              roles_removed as (delete from user_roles where user_id = $2 and role = any($5::text[]) returning 1),
+              roles_added as (insert into user_roles (user_id, company_id, role)
+                              select $2, $1, r from unnest($6::text[]) r on conflict do nothing returning 1)
+         select (select id from dep) as dep,
+                ((select count(*) from removed) + (select count(*) from added) +
+                 (select count(*) from roles_removed) + (select count(*) from roles_added))::int as changed`,
+        [companyId, userId, code, depWanted, removeRoles, addRoles],
+        { name: 'scim-user-links' },
+      )
+    )[0]!;
+  const first = await run();
+  if (!depWanted || first.dep !== null) return first.changed > 0;
+  // A department met for the first time: create it (logged), then link (roles are already done).
+  await ensureDepartment(tx, companyId, company, code, actor);
+  removeRoles.length = 0;
+  addRoles.length = 0;
+  const second = await run();
+  return first.changed + second.changed > 0;
 }
 
+/** R8–R11: the department whose code is `code`, reused anywhere in the tree, else created at level 2 under the Entra container (created once under the root). */
 async function ensureDepartment(tx: Sql, companyId: string, company: CompanyFacts, code: string, actor: string): Promise<string> {
   const found = async (c: string) =>
     (await tx.query<{ id: string; level: number }>('select id, level from departments where company_id = $1 and code = $2', [
@@ -332,19 +419,4 @@ async function ensureDepartment(tx: Sql, companyId: string, company: CompanyFact
     (await found(ENTRA_CONTAINER_DEPARTMENT)) ??
     (await insert(ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 }));
   return (await insert(code, container)).id;
-}
-
-/** S4: the SCIM-managed roles become exactly the ones `role` maps to; other roles stay. Returns whether they changed. */
-async function syncRole(tx: Sql, companyId: string, userId: string, current: Role[], role: ScimRole): Promise<boolean> {
-  const target = SCIM_ROLES[role];
-  const remove = current.filter((r) => MANAGED.includes(r) && !target.includes(r));
-  const add = target.filter((r) => !current.includes(r));
-  if (remove.length > 0) await tx.query('delete from user_roles where user_id = $1 and role = any($2::text[])', [userId, remove]);
-  if (add.length > 0) {
-    await tx.query(
-      `insert into user_roles (user_id, company_id, role) select $1, $2, r from unnest($3::text[]) r on conflict do nothing`,
-      [userId, companyId, add],
-    );
-  }
-  return remove.length > 0 || add.length > 0;
 }

@@ -5,9 +5,10 @@
  * invalidFilter.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parseFilter } from '../../src/api/scim/dialect.ts';
 import { ScimError } from '../../src/api/scim/errors.ts';
-import { compileFilter, matches } from '../../src/api/scim/filter.ts';
+import { matches, toUserQuery } from '../../src/api/scim/filter.ts';
 import { toResource } from '../../src/api/scim/mapping.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { SafetyStore } from '../../src/store/safety-store.ts';
@@ -35,9 +36,9 @@ describe('SCIM filters: SQL and in-memory agree', () => {
   after(() => store.close());
 
   const viaSql = async (text: string) => {
-    const compiled = compileFilter(parseFilter(text));
-    assert.ok(compiled, `expected SQL for ${text}`);
-    const page = await users.page(companyId, compiled, 0, 100);
+    const query = toUserQuery(parseFilter(text));
+    assert.ok(query, `expected a typed query for ${text}`);
+    const page = await users.page(companyId, query, 0, 100);
     assert.equal(page.total, page.users.length);
     return page.users.map((u) => u.loginName).sort();
   };
@@ -78,10 +79,10 @@ describe('SCIM filters: SQL and in-memory agree', () => {
   }
 
   it('filters SQL cannot express (roles, greater-than) fall back to the in-memory path', async () => {
-    assert.equal(compileFilter(parseFilter('roles[value eq "ADMIN"]')), null);
+    assert.equal(toUserQuery(parseFilter('roles[value eq "ADMIN"]')), null);
     assert.deepEqual(await inMemory('roles[value eq "ADMIN"]'), ['bob@contoso.jp']);
     assert.deepEqual(await inMemory('roles.value eq "guest"'), ['dave_x%@contoso.jp']);
-    assert.equal(compileFilter(parseFilter('userName gt "c"')), null);
+    assert.equal(toUserQuery(parseFilter('userName gt "c"')), null);
     assert.deepEqual(await inMemory('userName gt "c"'), ['carol@fabrikam.jp', 'dave_x%@contoso.jp']);
   });
 
@@ -89,5 +90,20 @@ describe('SCIM filters: SQL and in-memory agree', () => {
     for (const bad of ['userName eq', 'userName eq "a" and', '(userName eq "a"', 'foo eq "x"', 'urn:example:x:y eq "1"']) {
       assert.throws(() => parseFilter(bad), (e: unknown) => e instanceof ScimError && e.scimType === 'invalidFilter', bad);
     }
+  });
+
+  it('issue 9 item 10: no SQL in the SCIM API layer; the store compiles the typed query', () => {
+    const dir = new URL('../../src/api/scim/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(new URL(file, dir), 'utf8');
+      assert.doesNotMatch(text, /\b(select\s.+\sfrom|insert into|update \w+ set|delete from)\b|\$\d/i, file);
+    }
+    assert.deepEqual(toUserQuery(parseFilter('userName eq "A@x.jp" and active eq true')), {
+      op: 'and',
+      queries: [
+        { op: 'eq', attr: 'userName', value: 'A@x.jp' },
+        { op: 'eq', attr: 'active', value: true },
+      ],
+    });
   });
 });

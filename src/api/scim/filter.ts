@@ -1,110 +1,72 @@
 /**
- * A normalised SCIM filter (see dialect.ts) -> SQL over `users u` when every
- * attribute it names has a column, else an in-memory predicate over SCIM
- * resources. Both compare strings case-insensitively except caseExact
+ * A normalised SCIM filter (see dialect.ts) -> the store's typed UserQuery
+ * (the store compiles it to SQL) when every attribute it names has a column,
+ * else an in-memory predicate over SCIM resources. Both compare strings case-insensitively except caseExact
  * attributes (id, externalId), and an absent attribute matches nothing.
  */
 import type { Filter } from 'scim2-parse-filter';
 import { foldKey } from '../../domain/fold.ts';
-import type { SqlFilter } from '../../store/scim-users.ts';
+import type { UserQuery, UserQueryAttr, UserQueryStringOp } from '../../store/scim-query.ts';
 import { CASE_EXACT_ATTRIBUTES, ENTERPRISE_USER } from './constants.ts';
 import { isObject, type JsonObject } from './dialect.ts';
 
-// ---------------------------------------------------------------- SQL
+// ---------------------------------------------------------------- typed query (compiled to SQL by the store)
 
-interface Column {
-  /** SQL expression over `u`; for text columns compared case-insensitively it is already lower-cased. */
-  expr: string;
-  /** key: a store key column (login_key, email_key), compared with the value's foldKey (defect 8). */
-  kind: 'text' | 'key' | 'exact' | 'boolean';
-}
-
-const DEPARTMENT = `(select lower(d.code) from memberships m join departments d on d.id = m.department_id
-                      where m.user_id = u.id and m.source = 'entra' order by d.code limit 1)`;
-
-const COLUMNS: Record<string, Column> = {
-  id: { expr: 'u.id::text', kind: 'text' },
-  userName: { expr: 'u.login_key', kind: 'key' },
-  externalId: { expr: 'u.entra_object_id', kind: 'exact' },
-  displayName: { expr: 'lower(u.name)', kind: 'text' },
-  'name.formatted': { expr: 'lower(u.name)', kind: 'text' },
-  emails: { expr: 'u.email_key', kind: 'key' },
-  'emails.value': { expr: 'u.email_key', kind: 'key' },
-  phoneNumbers: { expr: 'lower(u.phone)', kind: 'text' },
-  'phoneNumbers.value': { expr: 'lower(u.phone)', kind: 'text' },
-  active: { expr: `(u.status = 'active')`, kind: 'boolean' },
-  [`${ENTERPRISE_USER}:department`]: { expr: DEPARTMENT, kind: 'text' },
-  [`${ENTERPRISE_USER}:employeeNumber`]: { expr: 'lower(u.employee_number)', kind: 'text' },
-  preferredLanguage: { expr: 'lower(u.preferred_language)', kind: 'text' },
-  timezone: { expr: 'lower(u.timezone)', kind: 'text' },
+/** Canonical attribute paths -> the store's query attributes. */
+const ATTRS: Record<string, UserQueryAttr | 'active'> = {
+  id: 'id',
+  userName: 'userName',
+  externalId: 'externalId',
+  displayName: 'displayName',
+  'name.formatted': 'displayName',
+  emails: 'emails',
+  'emails.value': 'emails',
+  phoneNumbers: 'phoneNumbers',
+  'phoneNumbers.value': 'phoneNumbers',
+  active: 'active',
+  [`${ENTERPRISE_USER}:department`]: 'department',
+  [`${ENTERPRISE_USER}:employeeNumber`]: 'employeeNumber',
+  preferredLanguage: 'preferredLanguage',
+  timezone: 'timezone',
 };
 
-/** `emails[type eq "work"]`: the one email (or phone) the service keeps is the work one. */
-const WORK_ONLY: Record<string, string> = { emails: 'u.email', phoneNumbers: 'u.phone' };
+const STRING_OPS = new Set<string>(['eq', 'ne', 'co', 'sw', 'ew']);
 
-const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
-
-/** Compiles the filter to SQL (parameters from $firstParam), or null when part of it needs the in-memory path. */
-export function compileFilter(f: Filter, firstParam = 2): SqlFilter | null {
-  const params: unknown[] = [];
-  const bind = (v: unknown) => {
-    params.push(v);
-    return `$${firstParam + params.length - 1}`;
-  };
-  const walk = (n: Filter): string | null => {
-    switch (n.op) {
-      case 'and':
-      case 'or': {
-        const parts = n.filters.map(walk);
-        if (parts.some((p) => p === null)) return null;
-        return `(${parts.join(` ${n.op} `)})`;
-      }
-      case 'not': {
-        const inner = walk(n.filter);
-        // NULL (an absent attribute) must read as "no match" before it is negated.
-        return inner === null ? null : `(not coalesce(${inner}, false))`;
-      }
-      case '[]': {
-        const col = WORK_ONLY[n.attrPath];
-        const v = n.valFilter;
-        if (col && v.op === 'eq' && v.attrPath === 'type' && typeof v.compValue === 'string' && v.compValue.toLowerCase() === 'work') {
-          return `(${col} is not null)`;
-        }
-        return null;
-      }
-      case 'pr': {
-        const col = COLUMNS[n.attrPath];
-        return col ? `(${col.expr} is not null)` : null;
-      }
-      default: {
-        const col = COLUMNS[n.attrPath];
-        if (!col) return null;
-        const v = n.compValue;
-        if (col.kind === 'boolean') {
-          if (typeof v !== 'boolean' || (n.op !== 'eq' && n.op !== 'ne')) return null;
-          return `(${col.expr} ${n.op === 'eq' ? '=' : '<>'} ${bind(v)}::boolean)`;
-        }
-        if (typeof v !== 'string') return null;
-        const value = col.kind === 'exact' ? v : col.kind === 'key' ? foldKey(v) : v.toLowerCase();
-        switch (n.op) {
-          case 'eq':
-            return `(${col.expr} = ${bind(value)}::text)`;
-          case 'ne':
-            return `(${col.expr} <> ${bind(value)}::text)`;
-          case 'co':
-            return `(${col.expr} like ${bind(`%${likeEscape(value)}%`)}::text)`;
-          case 'sw':
-            return `(${col.expr} like ${bind(`${likeEscape(value)}%`)}::text)`;
-          case 'ew':
-            return `(${col.expr} like ${bind(`%${likeEscape(value)}`)}::text)`;
-          default:
-            return null; // gt/ge/lt/le: in memory
-        }
-      }
+/** The filter as the store's typed query, or null when part of it needs the in-memory path (roles, gt/ge/lt/le, …). */
+export function toUserQuery(f: Filter): UserQuery | null {
+  switch (f.op) {
+    case 'and':
+    case 'or': {
+      const queries = f.filters.map(toUserQuery);
+      return queries.every((q): q is UserQuery => q !== null) ? { op: f.op, queries } : null;
     }
-  };
-  const sql = walk(f);
-  return sql === null ? null : { sql, params };
+    case 'not': {
+      const query = toUserQuery(f.filter);
+      return query === null ? null : { op: 'not', query };
+    }
+    case '[]': {
+      const v = f.valFilter;
+      if ((f.attrPath === 'emails' || f.attrPath === 'phoneNumbers') && v.op === 'eq' && v.attrPath === 'type' &&
+          typeof v.compValue === 'string' && v.compValue.toLowerCase() === 'work') {
+        return { op: 'hasWork', attr: f.attrPath };
+      }
+      return null;
+    }
+    case 'pr': {
+      const attr = ATTRS[f.attrPath];
+      return attr ? { op: 'pr', attr } : null;
+    }
+    default: {
+      const attr = ATTRS[f.attrPath];
+      if (!attr) return null;
+      const v = f.compValue;
+      if (attr === 'active') {
+        return typeof v === 'boolean' && (f.op === 'eq' || f.op === 'ne') ? { op: f.op, attr, value: v } : null;
+      }
+      if (typeof v !== 'string' || !STRING_OPS.has(f.op)) return null;
+      return { op: f.op as UserQueryStringOp, attr, value: v };
+    }
+  }
 }
 
 // ---------------------------------------------------------------- in memory

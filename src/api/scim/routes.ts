@@ -14,7 +14,7 @@ import { normalisePatch, normaliseUserBody, parseFilter, isObject, type JsonObje
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from './discovery.ts';
 import { authenticate, baseUrl, listParams, readJson, scimRoute, sendScim, type ListParams } from './edge.ts';
 import { ScimError } from './errors.ts';
-import { compileFilter, matches } from './filter.ts';
+import { matches, toUserQuery } from './filter.ts';
 import { fieldsOf, ignoredInBody, ignoredInPatch, patchWriteOf, toResource, writeOf, type ScimFields } from './mapping.ts';
 import { applyPatch } from './patch.ts';
 import { parseAttributeList, project } from './projection.ts';
@@ -83,11 +83,11 @@ export function registerScimRoutes(server: Server, deps: ScimDeps): void {
 
   const list = async (ctx: Ctx, p: ListParams, shapeFrom: Request | JsonObject, res: Response) => {
     const filter = p.filter === undefined ? null : parseFilter(p.filter);
-    const compiled = filter === null ? { sql: 'true', params: [] } : compileFilter(filter);
+    const query = filter === null ? { op: 'all' as const } : toUserQuery(filter);
     let total: number;
     let resources: JsonObject[];
-    if (compiled) {
-      const page = await users.page(ctx.companyId, compiled, p.startIndex - 1, p.count);
+    if (query) {
+      const page = await users.page(ctx.companyId, query, p.startIndex - 1, p.count);
       total = page.total;
       resources = page.users.map((u) => toResource(u, ctx.usersUrl));
     } else {
@@ -133,12 +133,15 @@ export function registerScimRoutes(server: Server, deps: ScimDeps): void {
   server.put(`${BASE}/Users/:id`, authed(async (ctx, req, res) => {
     const id = param(req, 'id');
     const doc = normaliseUserBody(readJson(req));
-    await users.get(ctx.companyId, id);
-    if (typeof doc['id'] === 'string' && doc['id'].toLowerCase() !== id.toLowerCase()) {
-      throw new ScimError(400, 'id is assigned by the service and cannot be changed.', 'mutability');
-    }
     const fields = fieldsOf(doc);
-    const user = await users.update(ctx.companyId, id, writeOf(doc, fields), ctx.actor);
+    const write = writeOf(doc, fields);
+    // The user is read (404 first) and written in one transaction.
+    const user = await users.patch(ctx.companyId, id, () => {
+      if (typeof doc['id'] === 'string' && doc['id'].toLowerCase() !== id.toLowerCase()) {
+        throw new ScimError(400, 'id is assigned by the service and cannot be changed.', 'mutability');
+      }
+      return write;
+    }, ctx.actor);
     logIgnored(ctx, id, ignoredInBody(doc), fields);
     sendScim(res, 200, shape(req, toResource(user, ctx.usersUrl)));
   }));
@@ -146,19 +149,19 @@ export function registerScimRoutes(server: Server, deps: ScimDeps): void {
   server.patch(`${BASE}/Users/:id`, authed(async (ctx, req, res) => {
     const id = param(req, 'id');
     const ops = normalisePatch(readJson(req));
-    const current = await users.get(ctx.companyId, id);
-    const before = toResource(current, ctx.usersUrl);
-    const after = applyPatch(before, ops);
-    const afterFields = fieldsOf(after);
-    const write = patchWriteOf(fieldsOf(before), afterFields);
-    const user = Object.keys(write).length > 0 ? await users.update(ctx.companyId, id, write, ctx.actor) : current;
+    let afterFields: ScimFields | undefined;
+    // Read under the row lock and written in the same transaction: concurrent PATCHes never lose one another.
+    const user = await users.patch(ctx.companyId, id, (current) => {
+      const before = toResource(current, ctx.usersUrl);
+      afterFields = fieldsOf(applyPatch(before, ops));
+      return patchWriteOf(fieldsOf(before), afterFields);
+    }, ctx.actor);
     logIgnored(ctx, id, ignoredInPatch(ops), afterFields);
     sendScim(res, 200, shape(req, toResource(user, ctx.usersUrl)));
   }));
 
   server.del(`${BASE}/Users/:id`, authed(async (ctx, req, res) => {
     const id = param(req, 'id');
-    await users.get(ctx.companyId, id);
     await store.deleteUser(ctx.companyId, id, ctx.actor, 'scim');
     log.info('scim.user_deleted', { companyId: ctx.companyId, userId: id, actor: ctx.actor });
     sendScim(res, 204);
