@@ -301,11 +301,30 @@ async function writeChanges(
       throw new AppError('VALIDATION_FAILED', 'No initial password is set; new users cannot be created.');
     }
     const ids = createUsers.map(() => randomUUID());
+    const depIds = createUsers.map((u) => depId(u.departmentCode));
+    // Item 4: one statement writes the users and their history. The history document (userDoc) is
+    // built by the database from the arrays and the inserted rows' own defaults (returning), so
+    // nothing is read back and no JSON is built per user on the client.
     await tx.query(
-      `insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
-       select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid
-         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-           as v(id, login, name, email, phone, oid, login_key, email_key)`,
+      `with v as (
+         select * from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                              $11::uuid[], $12::text[])
+           as v(id, login, name, email, phone, oid, login_key, email_key, did, dcode)
+       ), ins as (
+         insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
+         select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid from v
+         returning id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status
+       )
+       insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+       select $1, $13, 'import', 'user', ins.id, 'create', null,
+              jsonb_build_object(
+                'loginName', ins.login_name, 'name', ins.name, 'yomi', ins.yomi, 'email', ins.email, 'phone', ins.phone,
+                'memo', ins.memo, 'sortOrder', ins.sort_order, 'entraObjectId', ins.entra_object_id, 'status', ins.status,
+                'roles', '[]'::jsonb,
+                'departments', case when v.did is null then '[]'::jsonb
+                                    else jsonb_build_array(jsonb_build_object('id', v.did, 'code', v.dcode, 'source', 'entra')) end),
+              null, $14
+         from ins join v on v.id = ins.id`,
       [
         plan.companyId,
         company.initial_password_hash,
@@ -317,18 +336,19 @@ async function writeChanges(
         createUsers.map((u) => u.entraObjectId),
         createUsers.map((u) => foldKey(u.loginName)),
         createUsers.map((u) => foldKeyOrNull(u.email)),
+        depIds,
+        createUsers.map((u, i) => (depIds[i] === null ? null : u.departmentCode)),
+        ctx.runId,
+        ctx.actor,
       ],
     );
-    const withDep = createUsers.map((u, i) => [ids[i]!, depId(u.departmentCode)] as const).filter(([, d]) => d !== null);
-    if (withDep.length > 0) {
+    if (depIds.some((d) => d !== null)) {
       await tx.query(
         `insert into memberships (user_id, department_id, company_id, source)
-         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did)`,
-        [withDep.map(([u]) => u), withDep.map(([, d]) => d), plan.companyId],
+         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did) where v.did is not null`,
+        [ids, depIds, plan.companyId],
       );
     }
-    const created = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
-    await bulkLog(tx, ctx, 'user', 'create', ids.map((id) => [id, null, JSON.stringify(userDoc(created.get(id)!)), null]));
   }
 
   return {

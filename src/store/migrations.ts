@@ -323,6 +323,24 @@ alter table users add constraint users_email_unique unique (company_id, email_ke
 `);
     },
   },
+  {
+    version: 9,
+    name: 'bulk writes: change-log and membership foreign keys that cost more than they protect',
+    sql: `
+-- Issue 9 item 4. Every change_log row is written by the store inside the transaction that holds
+-- the company's row lock (and, for imports and undo, the company's import lock B4), with the
+-- company id and run id that transaction has just read or created: a dangling reference cannot be
+-- written. The foreign keys only added a row-by-row check per logged entity (about 11 s of a
+-- 100,000-user first import). Their "on delete cascade" was never used: no code path deletes a
+-- company or a run. History outliving its run is harmless; history rows are kept by design (B5).
+alter table change_log drop constraint if exists change_log_company_id_fkey;
+alter table change_log drop constraint if exists change_log_run_id_fkey;
+-- A membership's company is its user's company: memberships.user_id references users (on delete
+-- cascade), which references companies. The redundant company reference is dropped; the user and
+-- department references stay (they protect deletes: R26 cascade, departments in use restrict).
+alter table memberships drop constraint if exists memberships_company_id_fkey;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {
