@@ -193,28 +193,48 @@ async function writeChanges(
       plan.companyId,
     ])).map((d) => [d.code, d]),
   );
-  let departmentsCreated = 0;
-  const depLog: unknown[][] = [];
-  const insertDep = async (code: string, name: string, parent: { id: string; level: number }) => {
-    const id = randomUUID();
-    await tx.query(
-      `insert into departments (id, company_id, code, name, parent_id, level, source) values ($1, $2, $3, $4, $5, $6, 'entra')`,
-      [id, plan.companyId, code, name, parent.id, parent.level + 1],
-    );
-    deps.set(code, { id, code, level: parent.level + 1 });
-    departmentsCreated++;
-    depLog.push([id, JSON.stringify({ code, name, parentId: parent.id, level: parent.level + 1, source: 'entra' })]);
+  // Item 4: the departments to create are decided here, then written with their history in one statement.
+  const newDeps: { id: string; code: string; name: string; parentId: string; level: number }[] = [];
+  const addDep = (code: string, name: string, parent: { id: string; level: number }) => {
+    const d = { id: randomUUID(), code, name, parentId: parent.id, level: parent.level + 1 };
+    newDeps.push(d);
+    deps.set(code, { id: d.id, code, level: d.level });
   };
   const needsContainer = createDepartments.some((d) => d.level === 2);
   if (needsContainer && !deps.has(ENTRA_CONTAINER_DEPARTMENT)) {
-    await insertDep(ENTRA_CONTAINER_DEPARTMENT, ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 });
+    addDep(ENTRA_CONTAINER_DEPARTMENT, ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 });
   }
   const container = deps.get(ENTRA_CONTAINER_DEPARTMENT);
   for (const d of createDepartments) {
     if (d.level === 1 || deps.has(d.code)) continue;
-    await insertDep(d.code, d.name, container!);
+    addDep(d.code, d.name, container!);
   }
-  await bulkLog(tx, ctx, 'department', 'create', depLog.map(([id, after]) => [id, null, after, null]));
+  const departmentsCreated = newDeps.length;
+  if (newDeps.length > 0) {
+    await tx.query(
+      `with v as (
+         select * from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::int[]) with ordinality as v(id, code, name, parent_id, level, n)
+       ), ins as (
+         insert into departments (id, company_id, code, name, parent_id, level, source)
+         select v.id, $1, v.code, v.name, v.parent_id, v.level, 'entra' from v order by v.n
+         returning id
+       )
+       insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+       select $1, $7, 'import', 'department', v.id, 'create', null,
+              jsonb_build_object('code', v.code, 'name', v.name, 'parentId', v.parent_id, 'level', v.level, 'source', 'entra'), null, $8
+         from ins join v on v.id = ins.id order by v.n`,
+      [
+        plan.companyId,
+        newDeps.map((d) => d.id),
+        newDeps.map((d) => d.code),
+        newDeps.map((d) => d.name),
+        newDeps.map((d) => d.parentId),
+        newDeps.map((d) => d.level),
+        ctx.runId,
+        ctx.actor,
+      ],
+    );
+  }
   const depId = (code: string | null): string | null => {
     if (code === null) return null;
     const d = deps.get(code);
