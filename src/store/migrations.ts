@@ -341,6 +341,20 @@ alter table change_log drop constraint if exists change_log_run_id_fkey;
 alter table memberships drop constraint if exists memberships_company_id_fkey;
 `,
   },
+  {
+    version: 10,
+    name: 'plans keep a bounded body: the full skipped-user list in its own table',
+    sql: `
+-- Issue 9 item 5: a plan's body keeps the first skipped users only (the counts by reason are in its
+-- summary); the full list is read on demand (SafetyStore.listSkippedUsers), one row per user.
+create table plan_skipped_users (
+  plan_id uuid not null references plans(id) on delete cascade,
+  n integer not null,
+  doc jsonb not null,
+  primary key (plan_id, n)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {
