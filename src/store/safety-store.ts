@@ -13,6 +13,7 @@ import {
   type CompanySettings,
   type CompanySnapshot,
   type Department,
+  type Membership,
   type Plan,
   type PlanStatus,
   type Role,
@@ -460,7 +461,7 @@ export class SafetyStore {
       const departments = (
         await tx.query<DepartmentRow>('select * from departments where company_id = $1 order by level, code', [companyId])
       ).map(toDepartment);
-      const users = await listUsers(tx, companyId);
+      const users = await snapshotUsers(tx, companyId);
       return {
         company: toCompany(row),
         settings: toSettings(row),
@@ -631,6 +632,40 @@ export class SafetyStore {
 export async function listUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
   const rows = await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 order by u.login_key`, [companyId]);
   return rows.map(toUser);
+}
+
+/**
+ * The same users as listUsers, read flat (users, memberships, roles: three scans of the company's
+ * rows) instead of two correlated json_agg subqueries per user (issue 9 item 5: the snapshot of a
+ * 100,000-user company).
+ */
+export async function snapshotUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
+  const rows = await sql.query<Omit<UserRow, 'departments' | 'roles'>>(
+    `select id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status, created_at, updated_at
+       from users where company_id = $1 order by login_key`,
+    [companyId],
+  );
+  const departments = new Map<string, Membership[]>();
+  for (const m of await sql.query<{ user_id: string; id: string; code: string; source: Membership['source'] }>(
+    `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+      where d.company_id = $1 order by d.code`,
+    [companyId],
+  )) {
+    const list = departments.get(m.user_id);
+    const item: Membership = { id: m.id, code: m.code, source: m.source };
+    if (list) list.push(item);
+    else departments.set(m.user_id, [item]);
+  }
+  const roles = new Map<string, Role[]>();
+  for (const r of await sql.query<{ user_id: string; role: Role }>(
+    'select user_id, role from user_roles where company_id = $1 order by role',
+    [companyId],
+  )) {
+    const list = roles.get(r.user_id);
+    if (list) list.push(r.role);
+    else roles.set(r.user_id, [r.role]);
+  }
+  return rows.map((r) => toUser({ ...r, departments: departments.get(r.id) ?? [], roles: roles.get(r.id) ?? [] }));
 }
 
 export async function readUser(sql: Sql, companyId: string, userId: string, forUpdate = false): Promise<SafetyUser> {

@@ -49,6 +49,23 @@ for (const engine of engines()) {
       assert.ok(row!.size < 40_000, `plan body is ${row!.size} bytes`);
     });
 
+    it('item 5: the snapshot reads users, memberships and roles flat and equals listUsers exactly', async () => {
+      const company = await store.createCompany({ name: 'Flat', plan: 'enterprise', maxUsers: 1000 });
+      await store.updateSettings(company.id, { initialPassword: 'Welcome#2026' });
+      const users = Array.from({ length: 30 }, (_, i) => ({ ...member(i), department: i % 4 === 0 ? null : `部署 ${i % 3}` }));
+      const plan = await sync.createPlan(company.id, fixed(users, 'tenant-flat'), { requestedBy: 'alice', source: 'api' });
+      await sync.apply(company.id, plan.id, { confirmedBy: 'bob' });
+      const extra = await store.createDepartment(company.id, { code: 'A-manual', name: 'Manual' }, 'alice');
+      const [first, second] = await store.listUsers(company.id);
+      await store.updateUser(company.id, first!.id, { departmentIds: [...first!.departments.map((d) => d.id), extra.id], roles: ['manager', 'guest'] }, 'alice');
+      await store.updateUser(company.id, second!.id, { roles: ['crisisManager'] }, 'alice');
+      const snapshot = await store.snapshot(company.id);
+      assert.deepEqual(snapshot.users, await store.listUsers(company.id));
+      const changed = snapshot.users.find((u) => u.id === first!.id)!;
+      assert.deepEqual(changed.roles.length, 2);
+      assert.ok(changed.departments.some((d) => d.id === extra.id && d.source === 'manual'));
+    });
+
     it('item 5: a short skipped-user list stays whole in the body and is listed from it', async () => {
       const company = await store.createCompany({ name: 'Few skips', plan: 'enterprise', maxUsers: 1000 });
       const plan = await sync.createPlan(company.id, fixed([member(1), guest(1), guest(2)], 'tenant-few'), { requestedBy: 'alice', source: 'api' });
