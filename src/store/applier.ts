@@ -193,28 +193,48 @@ async function writeChanges(
       plan.companyId,
     ])).map((d) => [d.code, d]),
   );
-  let departmentsCreated = 0;
-  const depLog: unknown[][] = [];
-  const insertDep = async (code: string, name: string, parent: { id: string; level: number }) => {
-    const id = randomUUID();
-    await tx.query(
-      `insert into departments (id, company_id, code, name, parent_id, level, source) values ($1, $2, $3, $4, $5, $6, 'entra')`,
-      [id, plan.companyId, code, name, parent.id, parent.level + 1],
-    );
-    deps.set(code, { id, code, level: parent.level + 1 });
-    departmentsCreated++;
-    depLog.push([id, JSON.stringify({ code, name, parentId: parent.id, level: parent.level + 1, source: 'entra' })]);
+  // Item 4: the departments to create are decided here, then written with their history in one statement.
+  const newDeps: { id: string; code: string; name: string; parentId: string; level: number }[] = [];
+  const addDep = (code: string, name: string, parent: { id: string; level: number }) => {
+    const d = { id: randomUUID(), code, name, parentId: parent.id, level: parent.level + 1 };
+    newDeps.push(d);
+    deps.set(code, { id: d.id, code, level: d.level });
   };
   const needsContainer = createDepartments.some((d) => d.level === 2);
   if (needsContainer && !deps.has(ENTRA_CONTAINER_DEPARTMENT)) {
-    await insertDep(ENTRA_CONTAINER_DEPARTMENT, ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 });
+    addDep(ENTRA_CONTAINER_DEPARTMENT, ENTRA_CONTAINER_DEPARTMENT, { id: company.root_department_id, level: 0 });
   }
   const container = deps.get(ENTRA_CONTAINER_DEPARTMENT);
   for (const d of createDepartments) {
     if (d.level === 1 || deps.has(d.code)) continue;
-    await insertDep(d.code, d.name, container!);
+    addDep(d.code, d.name, container!);
   }
-  await bulkLog(tx, ctx, 'department', 'create', depLog.map(([id, after]) => [id, null, after, null]));
+  const departmentsCreated = newDeps.length;
+  if (newDeps.length > 0) {
+    await tx.query(
+      `with v as (
+         select * from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::int[]) with ordinality as v(id, code, name, parent_id, level, n)
+       ), ins as (
+         insert into departments (id, company_id, code, name, parent_id, level, source)
+         select v.id, $1, v.code, v.name, v.parent_id, v.level, 'entra' from v order by v.n
+         returning id
+       )
+       insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+       select $1, $7, 'import', 'department', v.id, 'create', null,
+              jsonb_build_object('code', v.code, 'name', v.name, 'parentId', v.parent_id, 'level', v.level, 'source', 'entra'), null, $8
+         from ins join v on v.id = ins.id order by v.n`,
+      [
+        plan.companyId,
+        newDeps.map((d) => d.id),
+        newDeps.map((d) => d.code),
+        newDeps.map((d) => d.name),
+        newDeps.map((d) => d.parentId),
+        newDeps.map((d) => d.level),
+        ctx.runId,
+        ctx.actor,
+      ],
+    );
+  }
   const depId = (code: string | null): string | null => {
     if (code === null) return null;
     const d = deps.get(code);
@@ -301,11 +321,30 @@ async function writeChanges(
       throw new AppError('VALIDATION_FAILED', 'No initial password is set; new users cannot be created.');
     }
     const ids = createUsers.map(() => randomUUID());
+    const depIds = createUsers.map((u) => depId(u.departmentCode));
+    // Item 4: one statement writes the users and their history. The history document (userDoc) is
+    // built by the database from the arrays and the inserted rows' own defaults (returning), so
+    // nothing is read back and no JSON is built per user on the client.
     await tx.query(
-      `insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
-       select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid
-         from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-           as v(id, login, name, email, phone, oid, login_key, email_key)`,
+      `with v as (
+         select * from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                              $11::uuid[], $12::text[])
+           as v(id, login, name, email, phone, oid, login_key, email_key, did, dcode)
+       ), ins as (
+         insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
+         select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid from v
+         returning id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status
+       )
+       insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+       select $1, $13, 'import', 'user', ins.id, 'create', null,
+              jsonb_build_object(
+                'loginName', ins.login_name, 'name', ins.name, 'yomi', ins.yomi, 'email', ins.email, 'phone', ins.phone,
+                'memo', ins.memo, 'sortOrder', ins.sort_order, 'entraObjectId', ins.entra_object_id, 'status', ins.status,
+                'roles', '[]'::jsonb,
+                'departments', case when v.did is null then '[]'::jsonb
+                                    else jsonb_build_array(jsonb_build_object('id', v.did, 'code', v.dcode, 'source', 'entra')) end),
+              null, $14
+         from ins join v on v.id = ins.id`,
       [
         plan.companyId,
         company.initial_password_hash,
@@ -317,18 +356,19 @@ async function writeChanges(
         createUsers.map((u) => u.entraObjectId),
         createUsers.map((u) => foldKey(u.loginName)),
         createUsers.map((u) => foldKeyOrNull(u.email)),
+        depIds,
+        createUsers.map((u, i) => (depIds[i] === null ? null : u.departmentCode)),
+        ctx.runId,
+        ctx.actor,
       ],
     );
-    const withDep = createUsers.map((u, i) => [ids[i]!, depId(u.departmentCode)] as const).filter(([, d]) => d !== null);
-    if (withDep.length > 0) {
+    if (depIds.some((d) => d !== null)) {
       await tx.query(
         `insert into memberships (user_id, department_id, company_id, source)
-         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did)`,
-        [withDep.map(([u]) => u), withDep.map(([, d]) => d), plan.companyId],
+         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did) where v.did is not null`,
+        [ids, depIds, plan.companyId],
       );
     }
-    const created = new Map((await listUsersByIds(tx, plan.companyId, ids)).map((u) => [u.id, u]));
-    await bulkLog(tx, ctx, 'user', 'create', ids.map((id) => [id, null, JSON.stringify(userDoc(created.get(id)!)), null]));
   }
 
   return {

@@ -332,6 +332,38 @@ alter table users add constraint users_email_unique unique (company_id, email_ke
 alter table companies add column time_zone text not null default 'Asia/Tokyo';
 `,
   },
+  {
+    version: 10,
+    name: 'bulk writes: change-log and membership foreign keys that cost more than they protect',
+    sql: `
+-- Issue 9 item 4. Every change_log row is written by the store inside the transaction that holds
+-- the company's row lock (and, for imports and undo, the company's import lock B4), with the
+-- company id and run id that transaction has just read or created: a dangling reference cannot be
+-- written. The foreign keys only added a row-by-row check per logged entity (about 11 s of a
+-- 100,000-user first import). Their "on delete cascade" was never used: no code path deletes a
+-- company or a run. History outliving its run is harmless; history rows are kept by design (B5).
+alter table change_log drop constraint if exists change_log_company_id_fkey;
+alter table change_log drop constraint if exists change_log_run_id_fkey;
+-- A membership's company is its user's company: memberships.user_id references users (on delete
+-- cascade), which references companies. The redundant company reference is dropped; the user and
+-- department references stay (they protect deletes: R26 cascade, departments in use restrict).
+alter table memberships drop constraint if exists memberships_company_id_fkey;
+`,
+  },
+  {
+    version: 11,
+    name: 'plans keep a bounded body: the full skipped-user list in its own table',
+    sql: `
+-- Issue 9 item 5: a plan's body keeps the first skipped users only (the counts by reason are in its
+-- summary); the full list is read on demand (SafetyStore.listSkippedUsers), one row per user.
+create table plan_skipped_users (
+  plan_id uuid not null references plans(id) on delete cascade,
+  n integer not null,
+  doc jsonb not null,
+  primary key (plan_id, n)
+);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

@@ -13,11 +13,13 @@ import {
   type CompanySettings,
   type CompanySnapshot,
   type Department,
+  type Membership,
   type Plan,
   type PlanStatus,
   type Role,
   type Run,
   type SafetyUser,
+  type SkippedUser,
   type UserStatus,
 } from '../domain/types.ts';
 import type { UndoPlan, UndoPlanBody } from '../domain/undo.ts';
@@ -144,6 +146,9 @@ const toPlan = (r: PlanRow): AnyStoredPlan => {
   if (r.body.kind === 'undo') return { ...r.body, ...head };
   return { ...r.body, kind: 'import', ...head, source: r.source };
 };
+
+/** How many skipped users a plan's body keeps inline (issue 9 item 5). */
+export const SKIPPED_USERS_INLINE = 100;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -473,7 +478,7 @@ export class SafetyStore {
       const departments = (
         await tx.query<DepartmentRow>('select * from departments where company_id = $1 order by level, code', [companyId])
       ).map(toDepartment);
-      const users = await listUsers(tx, companyId);
+      const users = await snapshotUsers(tx, companyId);
       return {
         company: toCompany(row),
         settings: toSettings(row),
@@ -490,13 +495,43 @@ export class SafetyStore {
 
   // ------------------------------------------------------------ plans and runs
 
+  /**
+   * Item 5: the body keeps the first SKIPPED_USERS_INLINE skipped users (the summary counts them
+   * all by reason); a longer list is stored row by row and read with listSkippedUsers.
+   */
   async savePlan(plan: Plan): Promise<void> {
     const { id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, ...body } = plan;
-    await this.db.query(
-      `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, JSON.stringify(body)],
+    const skipped = body.skippedUsers;
+    const inline = { ...body, skippedUsers: skipped.slice(0, SKIPPED_USERS_INLINE) };
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        [id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, JSON.stringify(inline)],
+      );
+      if (skipped.length > SKIPPED_USERS_INLINE) {
+        await tx.query(
+          `insert into plan_skipped_users (plan_id, n, doc)
+           select $1, e.n, e.doc from jsonb_array_elements($2::jsonb) with ordinality as e(doc, n)`,
+          [id, JSON.stringify(skipped)],
+        );
+      }
+    });
+  }
+
+  /** Every skipped user of an import plan, in the planner's order (a page of them with offset and limit). */
+  async listSkippedUsers(companyId: string, planId: string, page: { offset?: number; limit?: number } = {}): Promise<SkippedUser[]> {
+    const plan = await this.getPlan(companyId, planId);
+    const offset = Math.max(0, Math.trunc(page.offset ?? 0));
+    const limit = Math.max(0, Math.trunc(page.limit ?? 1_000_000));
+    // A list of at most SKIPPED_USERS_INLINE users is complete in the body and has no rows.
+    const [stored] = await this.db.query<{ any: boolean }>('select exists (select 1 from plan_skipped_users where plan_id = $1) as any', [planId]);
+    if (!stored?.any) return plan.skippedUsers.slice(offset, offset + limit);
+    const rows = await this.db.query<{ doc: SkippedUser | string }>(
+      'select doc from plan_skipped_users where plan_id = $1 order by n offset $2 limit $3',
+      [planId, offset, limit],
     );
+    return rows.map((r) => (typeof r.doc === 'string' ? (JSON.parse(r.doc) as SkippedUser) : r.doc));
   }
 
   /** A plan of either kind (import or undo) of this company. */
@@ -615,6 +650,40 @@ export class SafetyStore {
 export async function listUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
   const rows = await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 order by u.login_key`, [companyId]);
   return rows.map(toUser);
+}
+
+/**
+ * The same users as listUsers, read flat (users, memberships, roles: three scans of the company's
+ * rows) instead of two correlated json_agg subqueries per user (issue 9 item 5: the snapshot of a
+ * 100,000-user company).
+ */
+export async function snapshotUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
+  const rows = await sql.query<Omit<UserRow, 'departments' | 'roles'>>(
+    `select id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status, created_at, updated_at
+       from users where company_id = $1 order by login_key`,
+    [companyId],
+  );
+  const departments = new Map<string, Membership[]>();
+  for (const m of await sql.query<{ user_id: string; id: string; code: string; source: Membership['source'] }>(
+    `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+      where d.company_id = $1 order by d.code`,
+    [companyId],
+  )) {
+    const list = departments.get(m.user_id);
+    const item: Membership = { id: m.id, code: m.code, source: m.source };
+    if (list) list.push(item);
+    else departments.set(m.user_id, [item]);
+  }
+  const roles = new Map<string, Role[]>();
+  for (const r of await sql.query<{ user_id: string; role: Role }>(
+    'select user_id, role from user_roles where company_id = $1 order by role',
+    [companyId],
+  )) {
+    const list = roles.get(r.user_id);
+    if (list) list.push(r.role);
+    else roles.set(r.user_id, [r.role]);
+  }
+  return rows.map((r) => toUser({ ...r, departments: departments.get(r.id) ?? [], roles: roles.get(r.id) ?? [] }));
 }
 
 export async function readUser(sql: Sql, companyId: string, userId: string, forUpdate = false): Promise<SafetyUser> {

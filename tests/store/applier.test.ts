@@ -9,7 +9,8 @@ import { planImport } from '../../src/domain/planner.ts';
 import type { Company, DirectorySnapshot, DirectoryUser } from '../../src/domain/types.ts';
 import type { DirectoryReader } from '../../src/directory/graph-reader.ts';
 import { applyImportPlan } from '../../src/store/applier.ts';
-import type { SafetyStore } from '../../src/store/safety-store.ts';
+import type { Db, Sql } from '../../src/store/database.ts';
+import { userDoc, type SafetyStore } from '../../src/store/safety-store.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
 import { engines } from '../helpers/databases.ts';
 
@@ -52,6 +53,21 @@ async function dump(store: SafetyStore, cid: string) {
   };
 }
 
+/** The same database, recording the text of every statement sent through it. */
+function recording(db: Db, log: string[]): Db {
+  const rec = (sql: Sql): Sql => ({
+    query: <T,>(text: string, params?: unknown[]) => {
+      log.push(text);
+      return sql.query<T>(text, params);
+    },
+    exec: (text: string) => {
+      log.push(text);
+      return sql.exec(text);
+    },
+  });
+  return { ...rec(db), kind: db.kind, transaction: (fn) => db.transaction((tx) => fn(rec(tx))), close: () => db.close() };
+}
+
 for (const engine of engines()) {
   describe(`import applier on ${engine.name}`, () => {
     let store: SafetyStore;
@@ -86,6 +102,29 @@ for (const engine of engines()) {
       assert.equal(history.filter((h) => h.entity === 'user' && h.action === 'create').length, 3);
       assert.equal(history.filter((h) => h.entity === 'department').length, 3);
       assert.ok(history.every((h) => h.actor === 'bob' && h.origin === 'import'));
+    });
+
+    it('item 4: a first import writes users, memberships and history in a fixed number of statements and reads no created user back', async () => {
+      const statementsFor = async (n: number) => {
+        const c = await store.createCompany({ name: `Bulk ${n}`, plan: 'enterprise', maxUsers: 1000 });
+        await store.updateSettings(c.id, { initialPassword: 'Welcome#2026' });
+        const users = Array.from({ length: n }, (_, i) => du(i + 1, i % 5 === 0 ? { department: null } : {}));
+        const reader: DirectoryReader = { read: async () => ({ tenantId: `tenant-bulk-${n}`, users }) };
+        const plan = await sync.createPlan(c.id, reader, { requestedBy: 'alice', source: 'api' });
+        const log: string[] = [];
+        const { run } = await applyImportPlan(recording(store.db, log), plan, { confirmedBy: 'bob', now: clock });
+        assert.equal(run.counts.created, n);
+        // The history document of each created user is exactly the user as the store now reads it.
+        const history = await store.listChanges(c.id, { runId: run.id });
+        const created = history.filter((h) => h.entity === 'user' && h.action === 'create');
+        assert.equal(created.length, n);
+        for (const h of created) assert.deepEqual(h.after, userDoc(await store.getUser(c.id, h.entityId)));
+        return log;
+      };
+      const small = await statementsFor(3);
+      const large = await statementsFor(120);
+      assert.equal(large.length, small.length, 'statements grow with the rows');
+      assert.ok(!large.some((t) => /json_agg/.test(t)), 'a created user was read back');
     });
 
     it('B5: updates are logged field by field with before and after', async () => {

@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:import`: the store's half of the import, each figure beside its limit measured in
+ * the same run (issue 9 items 1, 4, 5, 6). For every tenant size and engine two child processes run
+ * one after the other on the same machine:
+ *   apply  plan (snapshot + planner + save) and apply of a first import, then a re-sync of 1% (renames),
+ *          through SyncService exactly as the CLI does it; peak RSS of the whole process;
+ *   bare   a bare multi-row insert (unnest) of exactly the rows that apply writes (run, departments,
+ *          users, memberships, change log with the same documents) into the same tables and constraints,
+ *          in one transaction; the rows are prepared before the clock starts.
+ * The directory is an in-memory snapshot (the Graph read is benchmarked in bench/run.ts).
+ *
+ * BENCH_SIZES=1000,10000,100000 (default); PostgreSQL when BENCH_DATABASE_URL, TEST_DATABASE_URL or
+ * DATABASE_URL is a postgres:// URL (each child gets its own schema, dropped afterwards); PGlite always
+ * (in memory) unless BENCH_ENGINES=postgres. The last line is a run of the largest PostgreSQL apply
+ * with --max-old-space-size=384.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { foldKey, foldKeyOrNull } from '../src/domain/fold.ts';
+import { planImport } from '../src/domain/planner.ts';
+import type { DirectorySnapshot, DirectoryUser } from '../src/domain/types.ts';
+import { ENTRA_CONTAINER_DEPARTMENT } from '../src/domain/types.ts';
+import type { DirectoryReader } from '../src/directory/graph-reader.ts';
+import { openDatabase } from '../src/store/database.ts';
+import { SafetyStore } from '../src/store/safety-store.ts';
+import { SyncService } from '../src/sync/sync-service.ts';
+
+const TENANT = 'bench-import-tenant';
+
+/** Deterministic tenant: 300 departments, 1 in 11 without one, 1 in 50 guests, 1 in 97 disabled. */
+function directoryUsers(n: number, renamed = false): DirectoryUser[] {
+  const users: DirectoryUser[] = [];
+  for (let i = 0; i < n; i++) {
+    users.push({
+      id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      userPrincipalName: `user${i}@bench.example.com`,
+      displayName: renamed && i % 100 === 1 ? `Renamed User ${i}` : `Bench User ${i}`,
+      mail: `user${i}@bench.example.com`,
+      businessPhones: i % 3 === 0 ? [] : [`03-1000-${String(i % 10000).padStart(4, '0')}`],
+      department: i % 11 === 0 ? null : `部署 ${i % 300}`,
+      accountEnabled: i % 97 !== 0,
+      userType: i % 50 === 0 ? 'Guest' : 'Member',
+      identityIssuers: [],
+    });
+  }
+  return users;
+}
+
+const fixed = (users: DirectoryUser[]): DirectoryReader => ({
+  read: async (): Promise<DirectorySnapshot> => ({ tenantId: TENANT, users }),
+});
+
+const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function schemaUrl(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const sep = url.includes('?') ? '&' : '?';
+  return {
+    url: `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
+    drop: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+    },
+  };
+}
+
+async function openBench(engine: string): Promise<{ store: SafetyStore; drop: () => Promise<void> }> {
+  if (engine === 'pglite') return { store: await SafetyStore.open(await openDatabase('memory:')), drop: async () => {} };
+  const s = await schemaUrl(pgUrl()!);
+  return { store: await SafetyStore.open(await openDatabase(s.url)), drop: s.drop };
+}
+
+async function newCompany(store: SafetyStore) {
+  const company = await store.createCompany({ name: 'Bench', plan: 'enterprise', maxUsers: 10_000_000 });
+  await store.updateSettings(company.id, { initialPassword: 'Bench#Password1' });
+  return company;
+}
+
+/** Child: plan + apply of a first import, then plan + apply of a 1% re-sync. */
+async function childApply(engine: string, n: number): Promise<Record<string, number>> {
+  const { store, drop } = await openBench(engine);
+  try {
+    const company = await newCompany(store);
+    const sync = new SyncService(store);
+    let t = performance.now();
+    // Only the id is kept, as between `safety-sync plan` and `apply`: the apply reads the stored plan.
+    const planId = (await sync.createPlan(company.id, fixed(directoryUsers(n)), { requestedBy: 'bench', source: 'cli' })).id;
+    const planMs = performance.now() - t;
+    t = performance.now();
+    const { run } = await sync.apply(company.id, planId, { confirmedBy: 'bench' });
+    const applyMs = performance.now() - t;
+    t = performance.now();
+    const plan2Id = (await sync.createPlan(company.id, fixed(directoryUsers(n, true)), { requestedBy: 'bench', source: 'cli' })).id;
+    const resyncPlanMs = performance.now() - t;
+    t = performance.now();
+    const { run: run2 } = await sync.apply(company.id, plan2Id, { confirmedBy: 'bench' });
+    const resyncApplyMs = performance.now() - t;
+    return { planMs, applyMs, created: run.counts.created, resyncPlanMs, resyncApplyMs, updated: run2.counts.updated, rssMb: rssMb() };
+  } finally {
+    await store.close();
+    await drop();
+  }
+}
+
+/** Child: the same rows as the first import's apply, written by bare multi-row inserts. */
+async function childBare(engine: string, n: number): Promise<Record<string, number>> {
+  const { store, drop } = await openBench(engine);
+  try {
+    const company = await newCompany(store);
+    const snapshot = await store.snapshot(company.id);
+    const { changes } = planImport({ tenantId: TENANT, users: directoryUsers(n) }, snapshot);
+    const [c] = await store.db.query<{ root_department_id: string; initial_password_hash: string }>(
+      'select root_department_id, initial_password_hash from companies where id = $1',
+      [company.id],
+    );
+    // Prepared before the clock: ids, departments, rows and the history documents.
+    const container = { id: randomUUID(), code: ENTRA_CONTAINER_DEPARTMENT, name: ENTRA_CONTAINER_DEPARTMENT, parent: c!.root_department_id, level: 1 };
+    const deps = [container, ...changes.createDepartments.filter((d) => d.level === 2).map((d) => ({ id: randomUUID(), code: d.code, name: d.name, parent: container.id, level: 2 }))];
+    const depByCode = new Map(deps.map((d) => [d.code, d.id]));
+    const users = changes.createUsers.map((u) => ({ ...u, id: randomUUID(), depId: u.departmentCode === null ? null : depByCode.get(u.departmentCode)! }));
+    const docs = users.map((u) =>
+      JSON.stringify({
+        loginName: u.loginName, name: u.name, yomi: '', email: u.email, phone: u.phone, memo: '', sortOrder: null,
+        entraObjectId: u.entraObjectId, status: 'active', roles: [],
+        departments: u.depId === null ? [] : [{ id: u.depId, code: u.departmentCode, source: 'entra' }],
+      }),
+    );
+    const depDocs = deps.map((d) => JSON.stringify({ code: d.code, name: d.name, parentId: d.parent, level: d.level, source: 'entra' }));
+    const withDep = users.filter((u) => u.depId !== null);
+    const t = performance.now();
+    await store.db.transaction(async (tx) => {
+      const runId = randomUUID();
+      await tx.query(
+        `insert into runs (id, company_id, kind, status, started_at, finished_at, counts, confirmed_by)
+         values ($1, $2, 'import', 'succeeded', now(), now(), '{}'::jsonb, 'bench')`,
+        [runId, company.id],
+      );
+      await tx.query(
+        `insert into departments (id, company_id, code, name, parent_id, level, source)
+         select v.id, $1, v.code, v.name, v.parent, v.level, 'entra' from unnest($2::uuid[], $3::text[], $4::text[], $5::uuid[], $6::int[]) as v(id, code, name, parent, level)`,
+        [company.id, deps.map((d) => d.id), deps.map((d) => d.code), deps.map((d) => d.name), deps.map((d) => d.parent), deps.map((d) => d.level)],
+      );
+      await tx.query(
+        `insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
+         select v.id, $1, v.login, v.lk, $2, true, v.name, v.email, v.ek, v.phone, v.oid
+           from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[]) as v(id, login, lk, name, email, ek, phone, oid)`,
+        [
+          company.id, c!.initial_password_hash, users.map((u) => u.id), users.map((u) => u.loginName), users.map((u) => foldKey(u.loginName)),
+          users.map((u) => u.name), users.map((u) => u.email), users.map((u) => foldKeyOrNull(u.email)), users.map((u) => u.phone), users.map((u) => u.entraObjectId),
+        ],
+      );
+      await tx.query(
+        `insert into memberships (user_id, department_id, company_id, source) select v.u, v.d, $1, 'entra' from unnest($2::uuid[], $3::uuid[]) as v(u, d)`,
+        [company.id, withDep.map((u) => u.id), withDep.map((u) => u.depId)],
+      );
+      await tx.query(
+        `insert into change_log (company_id, run_id, origin, entity, entity_id, action, after, actor)
+         select $1, $2, 'import', v.e, v.id, 'create', v.a::jsonb, 'bench' from unnest($3::text[], $4::uuid[], $5::text[]) as v(e, id, a)`,
+        [
+          company.id, runId,
+          [...deps.map(() => 'department'), ...users.map(() => 'user')],
+          [...deps.map((d) => d.id), ...users.map((u) => u.id)],
+          [...depDocs, ...docs],
+        ],
+      );
+    });
+    return { bareMs: performance.now() - t, rows: users.length, rssMb: rssMb() };
+  } finally {
+    await store.close();
+    await drop();
+  }
+}
+
+function pgUrl(): string | undefined {
+  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  return url && /^postgres(ql)?:\/\//i.test(url) ? url : undefined;
+}
+
+const self = fileURLToPath(import.meta.url);
+
+function spawnChild(mode: string, engine: string, n: number, nodeFlags: string[] = []): Record<string, number> | { error: string } {
+  try {
+    const out = execFileSync(process.execPath, [...nodeFlags, '--no-deprecation', '--import', 'tsx', self, 'child', mode, engine, String(n)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 20,
+    });
+    return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { error: (err.stderr ?? err.message).split('\n').find((l) => /error|heap/i.test(l)) ?? 'failed' };
+  }
+}
+
+const s = (ms: number | undefined) => (ms === undefined ? '–' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+
+async function main(): Promise<void> {
+  const [, , role, mode, engine, size] = process.argv;
+  if (role === 'child') {
+    const result = mode === 'apply' ? await childApply(engine!, Number(size)) : await childBare(engine!, Number(size));
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
+  const engines = [
+    ...(process.env.BENCH_ENGINES === 'postgres' ? [] : ['pglite']),
+    ...(pgUrl() ? ['postgres'] : []),
+  ];
+  console.log(`node ${process.version}; sizes ${sizes.join(', ')}; engines ${engines.join(', ')}`);
+  console.log('| engine | users | first plan | first apply | bare insert, same rows | apply / bare | re-sync 1%: plan | re-sync 1%: apply | peak RSS apply process | peak RSS bare process |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const n of sizes) {
+    for (const engine of engines) {
+      const a = spawnChild('apply', engine, n);
+      const b = spawnChild('bare', engine, n);
+      if ('error' in a || 'error' in b) {
+        console.log(`| ${engine} | ${n} | failed: ${'error' in a ? a.error : ''} ${'error' in b ? b.error : ''} |`);
+        continue;
+      }
+      console.log(
+        `| ${engine} | ${n.toLocaleString('en')} | ${s(a.planMs)} | ${s(a.applyMs)} (${a.created} users) | ${s(b.bareMs)} | ${(a.applyMs! / b.bareMs!).toFixed(1)}x | ${s(a.resyncPlanMs)} | ${s(a.resyncApplyMs)} (${a.updated} updates) | ${a.rssMb} MB | ${b.rssMb} MB |`,
+      );
+    }
+  }
+  const big = Math.max(...sizes);
+  const memEngine = engines.includes('postgres') ? 'postgres' : 'pglite';
+  const m = spawnChild('apply', memEngine, big, ['--max-old-space-size=384']);
+  console.log(
+    'error' in m
+      ? `--max-old-space-size=384, ${big} users on ${memEngine}: FAILED (${m.error})`
+      : `--max-old-space-size=384, ${big} users on ${memEngine}: plan ${s(m.planMs)}, apply ${s(m.applyMs)}, re-sync ${s(m.resyncPlanMs)} + ${s(m.resyncApplyMs)}, peak RSS ${m.rssMb} MB`,
+  );
+}
+
+await main();
