@@ -309,18 +309,22 @@ export interface PlanBody {
   baseDataVersion: number;
 }
 
-export interface Plan extends PlanBody {
-  /**
-   * Which kind of plan this is: an import (this type) or an undo (`UndoPlan` in undo.ts). Always
-   * written as 'import' by the sync service; plans stored before kinds existed have none.
-   */
-  kind?: 'import';
+/** What every plan held for confirmation carries, whatever its kind (import or undo). */
+export interface HeldPlanFields {
   id: string;
   companyId: string;
   status: PlanStatus;
   createdAt: string;
   expiresAt: string;
   requestedBy: string;
+}
+
+export interface Plan extends PlanBody, HeldPlanFields {
+  /**
+   * Which kind of plan this is: an import (this type) or an undo (`UndoPlan` in undo.ts). Always
+   * written as 'import' by the sync service; plans stored before kinds existed have none.
+   */
+  kind?: 'import';
   source: PlanSource;
 }
 

@@ -5,7 +5,7 @@
  * Anything changed since by someone else is a conflict: undo is all or nothing.
  */
 import { foldKey } from './fold.ts';
-import { issue, UNDELETABLE_ROLES, type IssueOf, type PlanStatus, type Role, type SafetyUser } from './types.ts';
+import { issue, UNDELETABLE_ROLES, type HeldPlanFields, type IssueOf, type Role, type SafetyUser } from './types.ts';
 
 export interface RecordedChange {
   entity: 'user' | 'department' | 'company';
@@ -48,13 +48,7 @@ export interface UndoPlanBody {
 }
 
 /** An undo plan as held for confirmation: its own kind of plan, assessed like an import plan (assessPlan). */
-export interface UndoPlan extends UndoPlanBody {
-  id: string;
-  companyId: string;
-  status: PlanStatus;
-  createdAt: string;
-  expiresAt: string;
-  requestedBy: string;
+export interface UndoPlan extends UndoPlanBody, HeldPlanFields {
   baseDataVersion: number;
 }
 
