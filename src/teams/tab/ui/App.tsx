@@ -567,7 +567,7 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
           {nothing ? (
             <MessageBar intent="success" data-testid="up-to-date"><MessageBarBody>{t.upToDate}</MessageBarBody></MessageBar>
           ) : null}
-          <Body1 data-testid="users-read">{t.usersRead(s2.usersToCreate + s2.usersToUpdate + s2.usersUnchanged + skippedCount)}</Body1>
+          <Body1 data-testid="users-read">{t.usersRead(s2.directoryUsers ?? s2.usersToCreate + s2.usersToUpdate + s2.usersUnchanged + skippedCount)}</Body1>
           <div className={s.counts} id="summary">
             {(
               [
