@@ -117,6 +117,7 @@ describe('isolation between companies over every route (issue 7)', function () {
     { edge: 'admin', method: 'POST', path: () => `${A()}/users`, body: (x) => ({ loginName: 'x@a.example', password: 'Secret#2026', name: 'X', departmentIds: [x.deptB] }) },
     { edge: 'admin', method: 'POST', path: () => `${A()}/departments`, body: (x) => ({ code: 'UNDER-B', name: 'Under B', parentId: x.deptB }) },
     { edge: 'admin', method: 'GET', path: (x) => `${A()}/sync/plans/${x.planB}` },
+    { edge: 'admin', method: 'GET', path: (x) => `${A()}/sync/plans/${x.planB}/skipped-users` },
     { edge: 'admin', method: 'POST', path: (x) => `${A()}/sync/plans/${x.planB}/apply`, body: () => ({}) },
     { edge: 'admin', method: 'POST', path: (x) => `${A()}/sync/plans/${x.planB}/cancel`, body: () => ({}) },
     { edge: 'admin', method: 'DELETE', path: (x) => `${A()}/scim-tokens/${x.scimTokenB}` },
