@@ -6,15 +6,14 @@
  * Runs only when TEST_DATABASE_URL names a PostgreSQL server.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import type { Company, Plan, Run } from '../../src/domain/types.ts';
 import { startGraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
 import { postgresSchemaUrl } from '../helpers/databases.ts';
 import { freePort } from '../helpers/net.ts';
+import { startServeProcess } from '../helpers/spawn.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TENANT = '71717171-2222-4333-8444-555555555555';
 const API_KEY = 'db-faults-test-key-0123456789';
 const USERS = 200;
@@ -112,29 +111,7 @@ describe('database faults under a running server (issue 7 defect 1)', function (
     databaseUrl = await postgresSchemaUrl(url!);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      SAFETY_API_KEY: API_KEY,
-      GRAPH_BASE_URL: emu.baseUrl,
-      GRAPH_ACCESS_TOKEN: 'faults-graph-token',
-      LOG_LEVEL: 'warn',
-    };
-    for (const k of ['BOT_ID', 'BOT_PASSWORD', 'AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID']) delete env[k];
-    child = spawn(process.execPath, ['bin/safety-sync.mjs', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`serve exited:\n${out}`);
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) break;
-      } catch {
-        /* not listening yet */
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    child = await startServeProcess({ port, databaseUrl, apiKey: API_KEY, GRAPH_BASE_URL: emu.baseUrl, GRAPH_ACCESS_TOKEN: 'faults-graph-token' }, (c) => (out += c));
     const created = await call<Company>('POST', '/api/v1/companies', { name: 'Faults Co', plan: 'premier', maxUsers: 5000, entraTenantId: TENANT });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     company = created.body;

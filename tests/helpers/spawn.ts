@@ -83,3 +83,36 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
     },
   };
 }
+
+/**
+ * `safety-sync serve` on loopback as a child process, with the given settings, resolved once
+ * /healthz answers (rejects when the process exits first). Its output goes to `onOutput`; the bot
+ * and app registrations of the developer's shell are cleared so the server runs as configured here.
+ */
+export async function startServeProcess(
+  settings: { port: number; databaseUrl: string; apiKey: string } & Record<string, string | number>,
+  onOutput: (chunk: string) => void,
+): Promise<ChildProcess> {
+  const { port, databaseUrl, apiKey, ...extra } = settings;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of CLEARED) delete env[k];
+  Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, SAFETY_API_KEY: apiKey, LOG_LEVEL: 'warn' });
+  for (const [k, v] of Object.entries(extra)) env[k] = String(v);
+  const child = spawn(process.execPath, ['bin/safety-sync.mjs', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const collect = (c: Buffer) => {
+    out += c.toString();
+    onOutput(c.toString());
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`serve exited:\n${out}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return child;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

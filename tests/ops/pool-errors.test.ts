@@ -6,15 +6,14 @@
  * process (the wiring in src/app.ts). Runs only when TEST_DATABASE_URL names a PostgreSQL server.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/store/database.ts';
 import { postgresSchemaUrl } from '../helpers/databases.ts';
 import { freePort } from '../helpers/net.ts';
+import { startServeProcess } from '../helpers/spawn.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'pool-errors-test-key-0123456789';
 
 /** The URL with an application_name (to find its backends) and a password that must never be logged. */
@@ -98,28 +97,7 @@ describe('PostgreSQL pool errors are logged, not swallowed (issue 7 defect 14)',
       databaseUrl = tagged(await postgresSchemaUrl(url!), appName, password);
       const port = await freePort();
       base = `http://127.0.0.1:${port}`;
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        SAFETY_API_KEY: API_KEY,
-        GRAPH_ACCESS_TOKEN: 'pool-errors-graph-token',
-        LOG_LEVEL: 'warn',
-      };
-      for (const k of ['BOT_ID', 'BOT_PASSWORD', 'AAD_APP_CLIENT_ID', 'AAD_APP_CLIENT_SECRET', 'AAD_APP_TENANT_ID']) delete env[k];
-      child = spawn(process.execPath, ['bin/safety-sync.mjs', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-      for (;;) {
-        if (child.exitCode !== null) throw new Error(`serve exited:\n${out}`);
-        try {
-          if ((await fetch(`${base}/healthz`)).ok) break;
-        } catch {
-          /* not listening yet */
-        }
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      child = await startServeProcess({ port, databaseUrl, apiKey: API_KEY, GRAPH_ACCESS_TOKEN: 'pool-errors-graph-token' }, (c) => (out += c));
     });
     after(() => {
       child?.kill('SIGTERM');
