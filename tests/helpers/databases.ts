@@ -51,3 +51,37 @@ export async function postgresSchemaUrl(url: string): Promise<string> {
   const sep = url.includes('?') ? '&' : '?';
   return `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
+
+/** A company on a fresh PostgreSQL schema, and a second connection that can hold its row as an import does (defect 4). */
+export interface HeldCompany {
+  store: SafetyStore;
+  company: Awaited<ReturnType<SafetyStore['createCompany']>>;
+  /** Begins a transaction on the second connection that locks the company row (`for update`). */
+  hold(): Promise<void>;
+  /** Rolls that transaction back. */
+  release(): Promise<void>;
+}
+
+export async function withHeldCompany(url: string, fn: (held: HeldCompany) => Promise<void>): Promise<void> {
+  const schemaUrl = await postgresSchemaUrl(url);
+  const store = await SafetyStore.open(await openDatabase(schemaUrl));
+  const holder = new pg.Client({ connectionString: schemaUrl });
+  await holder.connect();
+  try {
+    const company = await store.createCompany({ name: 'Busy', plan: 'premier', maxUsers: 10 });
+    await fn({
+      store,
+      company,
+      hold: async () => {
+        await holder.query('begin');
+        await holder.query('select id from companies where id = $1 for update', [company.id]);
+      },
+      release: async () => {
+        await holder.query('rollback');
+      },
+    });
+  } finally {
+    await holder.end();
+    await store.close();
+  }
+}

@@ -6,13 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { lockCompanyForWriteInOne } from '../../src/store/company-lock.ts';
-import { openDatabase } from '../../src/store/database.ts';
 import { guard } from '../../src/store/rows.ts';
-import { SafetyStore } from '../../src/store/safety-store.ts';
 import { readScimUser, ScimUserStore } from '../../src/store/scim-users.ts';
-import { postgresSchemaUrl } from '../helpers/databases.ts';
+import { withHeldCompany } from '../helpers/databases.ts';
 
 describe('SCIM company write lock in one statement (defect 4 kept)', function () {
   this.timeout(60_000);
@@ -24,21 +21,15 @@ describe('SCIM company write lock in one statement (defect 4 kept)', function ()
   });
 
   it('defect 4: the one-statement company lock waits a bounded time for a row an import holds (DATABASE_BUSY, not 500), and the user read puts the transaction\'s lock_timeout back', async () => {
-    const url = await postgresSchemaUrl(process.env.TEST_DATABASE_URL!);
-    const store = await SafetyStore.open(await openDatabase(url));
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    try {
-      const company = await store.createCompany({ name: 'Busy', plan: 'premier', maxUsers: 10 });
+    await withHeldCompany(process.env.TEST_DATABASE_URL!, async ({ store, company, hold, release }) => {
       const users = new ScimUserStore(store.db);
       const { user } = await users.create(company.id, { loginName: 'a@x.jp', name: 'A', entraObjectId: randomUUID() }, 'test');
-      await holder.query('begin');
-      await holder.query('select id from companies where id = $1 for update', [company.id]); // as an import does
+      await hold(); // as an import does
       await assert.rejects(
         guard(store.db.transaction((tx) => lockCompanyForWriteInOne(tx, company.id, ['id'], { waitMs: 50 }))),
         (e: { code?: string; status?: number }) => e.code === 'DATABASE_BUSY' && e.status === 503,
       );
-      await holder.query('rollback');
+      await release();
       // Unheld: the same statement locks at once and reports the transaction's own lock_timeout.
       const previous = await store.db.transaction(async (tx) => {
         await tx.query(`set local lock_timeout = '7s'`);
@@ -52,9 +43,6 @@ describe('SCIM company write lock in one statement (defect 4 kept)', function ()
       // And a PATCH goes through once the import is gone.
       const after = await users.update(company.id, user.id, { name: 'A2' }, 'test');
       assert.equal(after.name, 'A2');
-    } finally {
-      await holder.end();
-      await store.close();
-    }
+    });
   });
 });

@@ -4,12 +4,9 @@
  * answering 500. PostgreSQL only (PGlite has one connection, so no second holder exists).
  */
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { lockCompanyForWrite } from '../../src/store/company-lock.ts';
-import { openDatabase } from '../../src/store/database.ts';
 import { guard } from '../../src/store/rows.ts';
-import { SafetyStore } from '../../src/store/safety-store.ts';
-import { postgresSchemaUrl } from '../helpers/databases.ts';
+import { withHeldCompany } from '../helpers/databases.ts';
 
 describe('company write lock (defect 4)', function () {
   before(function () {
@@ -20,28 +17,19 @@ describe('company write lock (defect 4)', function () {
   });
 
   it('defect 4: a write that cannot get the company row in time answers DATABASE_BUSY (503), not 500, and keeps the transaction\'s own lock_timeout', async () => {
-    const url = await postgresSchemaUrl(process.env.TEST_DATABASE_URL!);
-    const store = await SafetyStore.open(await openDatabase(url));
-    const holder = new pg.Client({ connectionString: url });
-    await holder.connect();
-    try {
-      const company = await store.createCompany({ name: 'Busy', plan: 'premier', maxUsers: 10 });
-      await holder.query('begin');
-      await holder.query('select id from companies where id = $1 for update', [company.id]); // as an import does
+    await withHeldCompany(process.env.TEST_DATABASE_URL!, async ({ store, company, hold, release }) => {
+      await hold(); // as an import does
       await assert.rejects(
         guard(store.db.transaction((tx) => lockCompanyForWrite(tx, company.id, 'id', { waitMs: 50 }))),
         (e: { code?: string; status?: number }) => e.code === 'DATABASE_BUSY' && e.status === 503,
       );
-      await holder.query('rollback');
+      await release();
       const setting = await store.db.transaction(async (tx) => {
         await tx.query(`set local lock_timeout = '7s'`);
         await lockCompanyForWrite(tx, company.id);
         return (await tx.query<{ v: string }>(`select current_setting('lock_timeout') as v`))[0]!.v;
       });
       assert.equal(setting, '7s');
-    } finally {
-      await holder.end();
-      await store.close();
-    }
+    });
   });
 });
