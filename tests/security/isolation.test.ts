@@ -19,8 +19,8 @@ import { createGraphDirectoryReader } from '../../src/directory/graph-reader.ts'
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import type { Company } from '../../src/domain/types.ts';
 import { ScimTokenStore } from '../../src/store/scim-tokens.ts';
-import { registerTabRoutes } from '../../src/teams/tab/tab-routes.ts';
-import { startTestServer, type TestServer } from '../helpers/api.ts';
+import type { TestServer } from '../helpers/api.ts';
+import { startTabTestServer } from '../helpers/tab.ts';
 import { actionInvoke, startHarness, type Harness } from '../teams/helpers/harness.ts';
 import type { SafetyStore } from '../../src/store/safety-store.ts';
 
@@ -67,17 +67,7 @@ describe('isolation between companies over every route (issue 7)', function () {
   before(async () => {
     tenant = await startDemoTenant();
     sso = await startDemoSso();
-    t = await startTestServer(tenant.graphBaseUrl, (ctx) => [
-      (server) =>
-        registerTabRoutes(server, {
-          store: ctx.store,
-          sync: ctx.sync,
-          log: ctx.log,
-          graphBaseUrl: tenant.graphBaseUrl,
-          sso: async () => ({ settings: sso.settings, silentToken: (oid) => sso.signUserToken(oid) }),
-          demoAdminObjectId: DEMO_ADMIN_OBJECT_ID,
-        }),
-    ]);
+    t = await startTabTestServer(tenant, sso);
     a = (await seedDemoCompany(t.ctx.store)).company;
     adminToken = await sso.signUserToken(DEMO_ADMIN_OBJECT_ID);
     scimTokenA = (await new ScimTokenStore(t.ctx.store.db).issue(a.id, 'entra-a', 'test')).token;

@@ -9,12 +9,12 @@ import { seedDemoCompany, startDemoSso, startDemoTenant, type DemoSso, type Demo
 import { DEMO_ADMIN_OBJECT_ID, DEMO_TENANT_ID, DEMO_USERS } from '../../src/devtools/demo-tenant.ts';
 import type { Plan, Run } from '../../src/domain/types.ts';
 import { SigningKeyCache } from '../../src/teams/sso.ts';
-import { registerTabRoutes } from '../../src/teams/tab/tab-routes.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildTab } from '../../scripts/build-tab.ts';
 import { TAB_BUILD_DIR } from '../../src/teams/tab/tab-routes.ts';
-import { startTestServer, type TestServer } from '../helpers/api.ts';
+import type { TestServer } from '../helpers/api.ts';
+import { startTabTestServer } from '../helpers/tab.ts';
 
 const DEMO_ADMIN_NAME = 'Alex Wilber';
 
@@ -32,18 +32,7 @@ describe('configuration tab API', function () {
   before(async () => {
     tenant = await startDemoTenant();
     sso = await startDemoSso();
-    t = await startTestServer(tenant.graphBaseUrl, (ctx) => [
-      (server) =>
-        registerTabRoutes(server, {
-          store: ctx.store,
-          sync: ctx.sync,
-          log: ctx.log,
-          graphBaseUrl: tenant.graphBaseUrl,
-          sso: async () => ({ settings: sso.settings, silentToken: (oid) => sso.signUserToken(oid) }),
-          demoAdminObjectId: DEMO_ADMIN_OBJECT_ID,
-          signingKeys,
-        }),
-    ]);
+    t = await startTabTestServer(tenant, sso, { signingKeys });
     await seedDemoCompany(t.ctx.store);
     admin = await sso.signUserToken(DEMO_ADMIN_OBJECT_ID);
   });
