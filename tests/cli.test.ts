@@ -3,22 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { main } from '../src/cli.ts';
 import { DEMO_FIRST_PLAN_SUMMARY } from '../src/devtools/demo-tenant.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { SafetyStore } from '../src/store/safety-store.ts';
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
-}
+import { capture } from './helpers/capture.ts';
 
 async function run(args: string[]) {
   const out = capture();

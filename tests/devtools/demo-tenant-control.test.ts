@@ -8,29 +8,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { main } from '../../src/cli.ts';
 import { DEMO_FIRST_PLAN_SUMMARY, DEMO_USERS } from '../../src/devtools/demo-tenant.ts';
 import type { DemoTenantListing } from '../../src/devtools/demo-tenant-control.ts';
 import type { Plan } from '../../src/domain/types.ts';
 import { freePort } from '../helpers/net.ts';
 import { spawnCli, type CliProcess } from '../helpers/spawn.ts';
+import { capture } from '../helpers/capture.ts';
 
 /** DESIGN §2's summary fields; the read counts (directoryUsers, changesRead) depend on full or delta reads and are checked elsewhere. */
 function designSummary<S extends { directoryUsers?: unknown; changesRead?: unknown }>(summary: S): Omit<S, 'directoryUsers' | 'changesRead'> {
   const { directoryUsers: _size, changesRead: _changes, ...rest } = summary;
   return rest;
-}
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      text += chunk.toString();
-      cb();
-    },
-  });
-  return { stream, text: () => text };
 }
 
 /** The real CLI command, in this process, finding the spawned demo through DATA_DIR's lock file. */

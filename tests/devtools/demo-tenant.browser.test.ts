@@ -5,28 +5,26 @@
  * Screenshots go to test-artifacts/demo/. Skipped (with the reason printed) only when Chromium is absent.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/net.ts';
 import { spawnCli, type CliProcess } from '../helpers/spawn.ts';
+import { CHROMIUM_PATH, skipWithoutChromium } from '../helpers/chromium.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/demo/', import.meta.url));
 
 describe('demo tenant page in headless Chromium (safety-sync demo)', function () {
   this.timeout(300_000);
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executablePath = CHROMIUM_PATH;
   let demo: CliProcess | undefined;
   let browser: import('playwright-core').Browser | undefined;
   let base = '';
   let dataDir = '';
 
   before(async function () {
-    if (!existsSync(executablePath)) {
-      console.log(`      (skipped: no Chromium at ${executablePath}; install it with apt-get install -y chromium or set CHROMIUM_PATH)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     dataDir = mkdtempSync(join(tmpdir(), 'safety-sync-demo-page-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;

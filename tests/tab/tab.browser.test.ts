@@ -16,6 +16,7 @@ import { buildTab } from '../../scripts/build-tab.ts';
 import { DEMO_TENANT_ID } from '../../src/devtools/demo-tenant.ts';
 import { TAB_BUILD_DIR } from '../../src/teams/tab/tab-routes.ts';
 import { freePort } from '../helpers/net.ts';
+import { CHROMIUM_PATH, skipWithoutChromium } from '../helpers/chromium.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/tab/', import.meta.url));
@@ -52,17 +53,14 @@ async function assertMessageInView(page: Page, intent: 'success' | 'error' | 'in
 
 describe('configuration tab in headless Chromium (safety-sync demo)', function () {
   this.timeout(240_000);
-  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const executablePath = CHROMIUM_PATH;
   let child: ChildProcess | undefined;
   let browser: import('playwright-core').Browser | undefined;
   let base = '';
   let out = '';
 
   before(async function () {
-    if (!existsSync(executablePath)) {
-      console.log(`      (skipped: no Chromium at ${executablePath}; install it with apt-get install -y chromium or set CHROMIUM_PATH)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     if (!existsSync(join(TAB_BUILD_DIR, 'tab.js'))) await buildTab();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;

@@ -19,6 +19,7 @@ import { byteSize, TEAMS_MESSAGE_LIMIT_BYTES, TEMPLATE_NAMES, planCard } from '.
 import { CARD_VERBS, CardActionDataSchema } from '../../src/teams/bot.ts';
 import { allCards, hugePlan, TAB_URL, type NamedCard } from './fixtures/cards.ts';
 import { cardText } from './helpers/connector.ts';
+import { CHROMIUM_PATH, skipWithoutChromium } from '../helpers/chromium.ts';
 
 const require = createRequire(import.meta.url);
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
@@ -281,15 +282,12 @@ describe('Teams cards', function () {
   });
 
   describe('rendered by the adaptivecards package in headless Chromium (test-artifacts/cards/*.png)', () => {
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    const executablePath = CHROMIUM_PATH;
     let browser: import('playwright-core').Browser | undefined;
     const outDir = `${ROOT}test-artifacts/cards`;
 
     before(async function () {
-      if (!existsSync(executablePath)) {
-        console.log(`      (skipped: no Chromium at ${executablePath}; install it with apt-get install -y chromium or set CHROMIUM_PATH)`);
-        this.skip();
-      }
+      skipWithoutChromium(this);
       const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath,

@@ -7,9 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../helpers/net.ts';
+import { CHROMIUM_PATH, skipWithoutChromium } from '../helpers/chromium.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const API_KEY = 'playground-test-api-key-0123';
@@ -49,7 +49,7 @@ async function englishFlow(page: import('playwright-core').Page): Promise<void> 
 function playgroundSuite(title: string, args: string[], flow: (page: import('playwright-core').Page) => Promise<void>): void {
   describe(title, function () {
     this.timeout(120_000);
-    const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+    const executablePath = CHROMIUM_PATH;
     let child: ChildProcess | undefined;
     let browser: import('playwright-core').Browser | undefined;
     let out = '';
@@ -57,10 +57,7 @@ function playgroundSuite(title: string, args: string[], flow: (page: import('pla
     let playgroundPort = 0;
 
     before(async function () {
-      if (!existsSync(executablePath)) {
-        console.log(`      (skipped: no Chromium at ${executablePath}; install it with apt-get install -y chromium or set CHROMIUM_PATH)`);
-        this.skip();
-      }
+      skipWithoutChromium(this);
       botPort = await freePort();
       playgroundPort = await freePort();
       const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(botPort), PLAYGROUND_PORT: String(playgroundPort), SAFETY_API_KEY: API_KEY, DATABASE_URL: 'memory:', LOG_LEVEL: 'warn' };
