@@ -50,7 +50,8 @@ describe('parallel directory read (partitions against the Graph emulator)', func
 
     // Faults injected while the partitions run: 429s and 503s land on whichever partitions ask next.
     let pages = 0;
-    const parallel = await reader({ concurrency: 6, pageSize: 100 }).read({
+    // 16 faults in all: with 20 retries no single request can run out, whichever partition they land on.
+    const parallel = await reader({ concurrency: 6, pageSize: 100, maxRetries: 20 }).read({
       onProgress: () => {
         pages++;
         if (pages === 1 || pages === 8 || pages === 20) emu.throttleNext(3, 0, '/users');
