@@ -4,10 +4,11 @@
  * administrator's approval (the bot posts its card), never applied unattended.
  * Several instances may tick: a conditional update claims each due slot once.
  */
+import { randomUUID } from 'node:crypto';
 import { Cron } from 'croner';
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { isAppError } from '../domain/errors.ts';
-import type { Logger } from '../log.ts';
+import { withRequestId, type Logger } from '../log.ts';
 import type { SafetyStore, StoredPlan } from '../store/safety-store.ts';
 import type { SyncService } from './sync-service.ts';
 
@@ -19,6 +20,8 @@ export interface SchedulerDeps {
   clock?: () => Date;
   /** Called with each plan the schedule made (the bot posts the approval card). */
   onScheduledPlan?: (plan: StoredPlan) => Promise<void>;
+  /** The log context id of one scheduled run. Default: `schedule-` and a random UUID. */
+  runId?: () => string;
 }
 
 /**
@@ -45,9 +48,11 @@ export class SyncScheduler {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
   private readonly clock: () => Date;
+  private readonly runId: () => string;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    this.runId = deps.runId ?? (() => `schedule-${randomUUID()}`);
   }
 
   /** Plans for every company whose schedule is due; returns the plans made. */
@@ -68,21 +73,38 @@ export class SyncScheduler {
       }
       const next = nextRunAfter(c.schedule, last, c.time_zone);
       if (!next || next > now) continue;
-      if (!(await this.claim(c.id, last, now))) continue; // another instance took this slot
-      try {
-        const plan = await this.deps.sync.createPlan(c.id, await this.deps.directoryFor(c.id), {
-          requestedBy: 'schedule',
-          source: 'schedule',
-        });
-        made.push(plan);
-        await this.deps.onScheduledPlan?.(plan);
-      } catch (e) {
-        // A refusal (TENANT_MISMATCH: the app credential belongs to another tenant) is logged by its code;
-        // nothing was read, stored or posted.
-        this.deps.log.error('schedule.plan_failed', { companyId: c.id, code: isAppError(e) ? e.code : 'INTERNAL', error: e });
-      }
+      // Each scheduled run has its own id in the log context (src/log.ts), as an HTTP request has:
+      // the claim, the directory read, the plan and the card posted for approval carry it.
+      const plan = await withRequestId(this.runId(), () => this.run(c.id, last, now, next));
+      if (plan) made.push(plan);
     }
     return made;
+  }
+
+  /** One due slot of one company: claim it (once across instances), plan, hand the plan on. */
+  private async run(companyId: string, last: Date, now: Date, slot: Date): Promise<StoredPlan | null> {
+    if (!(await this.claim(companyId, last, now))) return null; // another instance took this slot
+    this.deps.log.info('schedule.run_started', { companyId, slot: slot.toISOString() });
+    let plan: StoredPlan;
+    try {
+      plan = await this.deps.sync.createPlan(companyId, await this.deps.directoryFor(companyId), {
+        requestedBy: 'schedule',
+        source: 'schedule',
+      });
+    } catch (e) {
+      // A refusal (TENANT_MISMATCH: the app credential belongs to another tenant) is logged by its code;
+      // nothing was read, stored or posted.
+      this.deps.log.error('schedule.plan_failed', { companyId, code: isAppError(e) ? e.code : 'INTERNAL', error: e });
+      return null;
+    }
+    this.deps.log.info('schedule.plan_made', { companyId, planId: plan.id, errors: plan.errors.length });
+    try {
+      await this.deps.onScheduledPlan?.(plan);
+    } catch (e) {
+      // The plan is made and held; only its card could not be posted (the tab still shows it).
+      this.deps.log.error('schedule.post_failed', { companyId, planId: plan.id, code: isAppError(e) ? e.code : 'INTERNAL', error: e });
+    }
+    return plan;
   }
 
   private async claim(companyId: string, last: Date | null, now: Date): Promise<boolean> {

@@ -7,6 +7,7 @@ import { createLogger, silentLogger } from '../../src/log.ts';
 import type { SafetyStore } from '../../src/store/safety-store.ts';
 import { nextRunAfter, SyncScheduler } from '../../src/sync/scheduler.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
+import { capture } from '../helpers/capture.ts';
 import { engines } from '../helpers/databases.ts';
 
 const reader: DirectoryReader = {
@@ -95,6 +96,55 @@ for (const engine of engines()) {
       const made = await scheduler.tick();
       assert.equal(made.filter((p) => p.companyId === company.id).length, 1);
       await store.updateSettings(company.id, { schedule: null });
+    });
+
+    it('defect: scheduled runs logged without a request id; now each run (claim, read, plan, the card posted) has its own, as a bot message has', async () => {
+      let now = new Date(2026, 10, 24, 2, 30, 0);
+      const clock = () => now;
+      const out = capture();
+      const log = createLogger('debug', (line) => out.stream.write(`${line}\n`));
+      const sync = new SyncService(store, { clock, log: (event, fields) => log.info(event, fields) });
+      let n = 0;
+      const scheduler = new SyncScheduler({
+        store,
+        sync,
+        directoryFor: async () => reader,
+        log,
+        clock,
+        // The bot posts the card: its log lines are part of the run.
+        onScheduledPlan: async (p) => log.info('teams.scheduled_plan_posted', { companyId: p.companyId, planId: p.id }),
+        runId: () => `schedule-run-${++n}`,
+      });
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const companies: Array<{ id: string }> = [];
+      for (const name of ['Logged A', 'Logged B']) {
+        const c = await store.createCompany({ name, plan: 'premier', maxUsers: 10 });
+        await store.updateSettings(c.id, { schedule: '0 3 * * *', initialPassword: 'Welcome#2026' });
+        await store.setTimeZone(c.id, zone);
+        companies.push(c);
+      }
+      await scheduler.tick();
+      now = new Date(2026, 10, 24, 3, 0, 30);
+      const made = (await scheduler.tick()).filter((p) => companies.some((c) => c.id === p.companyId));
+      assert.equal(made.length, 2);
+      for (const c of companies) await store.updateSettings(c.id, { schedule: null });
+
+      const lines = out.text().trim().split('\n').map((l) => JSON.parse(l) as { event: string; requestId?: string; companyId?: string; planId?: string });
+      const ids = new Set<string>();
+      for (const plan of made) {
+        const own = lines.filter((l) => l.companyId === plan.companyId);
+        const [id, ...others] = new Set(own.map((l) => l.requestId));
+        assert.ok(id?.startsWith('schedule-run-'), `the run's lines carry its id: ${JSON.stringify(own)}`);
+        assert.deepEqual(others, [], 'one id for the whole run');
+        assert.deepEqual(
+          own.map((l) => l.event),
+          ['schedule.run_started', 'plan.created', 'schedule.plan_made', 'teams.scheduled_plan_posted'],
+          JSON.stringify(own),
+        );
+        assert.ok(own.slice(1).every((l) => l.planId === plan.id), 'the plan is named, so its later confirmation can be found');
+        ids.add(id!);
+      }
+      assert.equal(ids.size, 2, 'each company\'s run has its own id');
     });
 
     it('a company reads only its own tenant: a scheduled plan of company B (linked to tenant B) on a server whose Graph credential belongs to tenant A reads no user, is refused with TENANT_MISMATCH, mirrors and posts nothing', async () => {
