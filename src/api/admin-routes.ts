@@ -12,6 +12,7 @@ import type { SyncService } from '../sync/sync-service.ts';
 import { historyCsv } from '../sync/history.ts';
 import { isTimeZone } from '../sync/scheduler.ts';
 import { bearerToken, jsonBody, param, parse, route, secretsEqual } from './http.ts';
+import { skippedUsersPage } from './skipped-users.ts';
 
 export interface AdminApiDeps {
   store: SafetyStore;
@@ -23,9 +24,6 @@ export interface AdminApiDeps {
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);
-const SkippedPage = z
-  .object({ offset: z.coerce.number().int().min(0).max(10_000_000).default(0), limit: z.coerce.number().int().min(1).max(5000).default(1000) })
-  .strict();
 const nullableText = (max: number) =>
   z
     .string()
@@ -182,9 +180,7 @@ export function registerAdminRoutes(server: Server, deps: AdminApiDeps): void {
   }));
   // Issue 9 item 5: a plan stores a bounded body (the first skipped users); the full list, by page.
   server.get(`${base}/companies/:cid/sync/plans/:pid/skipped-users`, h(async (req, res) => {
-    const page = parse(SkippedPage, { ...(req.query as Record<string, unknown> | undefined) });
-    const users = await store.listSkippedUsers(param(req, 'cid'), param(req, 'pid'), page);
-    res.send(200, { offset: page.offset, limit: page.limit, users });
+    res.send(200, await skippedUsersPage(store, param(req, 'cid'), param(req, 'pid'), req.query));
   }));
   server.post(`${base}/companies/:cid/sync/plans/:pid/apply`, h(async (req, res) => {
     const body = parse(ApplyBody, jsonBody(req));

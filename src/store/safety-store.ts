@@ -150,6 +150,11 @@ const toPlan = (r: PlanRow): AnyStoredPlan => {
 /** How many skipped users a plan's body keeps inline (issue 9 item 5). */
 export const SKIPPED_USERS_INLINE = 100;
 
+/** The skipped users a plan's stored body keeps (the first SKIPPED_USERS_INLINE); the rest are read by page. */
+export function inlineSkippedUsers(users: SkippedUser[]): SkippedUser[] {
+  return users.length > SKIPPED_USERS_INLINE ? users.slice(0, SKIPPED_USERS_INLINE) : users;
+}
+
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids come from URLs: anything that is not a uuid cannot exist. */
@@ -502,7 +507,7 @@ export class SafetyStore {
   async savePlan(plan: Plan): Promise<void> {
     const { id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, ...body } = plan;
     const skipped = body.skippedUsers;
-    const inline = { ...body, skippedUsers: skipped.slice(0, SKIPPED_USERS_INLINE) };
+    const inline = { ...body, skippedUsers: inlineSkippedUsers(skipped) };
     await this.db.transaction(async (tx) => {
       await tx.query(
         `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
@@ -521,17 +526,41 @@ export class SafetyStore {
 
   /** Every skipped user of an import plan, in the planner's order (a page of them with offset and limit). */
   async listSkippedUsers(companyId: string, planId: string, page: { offset?: number; limit?: number } = {}): Promise<SkippedUser[]> {
-    const plan = await this.getPlan(companyId, planId);
+    return (await this.skippedUsersPage(companyId, planId, page)).users;
+  }
+
+  /**
+   * A page of an import plan's skipped users and how many there are in all (the summary's counts by
+   * reason, summed). Reads the plan's summary and inline list only, never the whole body (a first
+   * import's body lists every user to create), so paging through a long list stays cheap.
+   */
+  async skippedUsersPage(
+    companyId: string,
+    planId: string,
+    page: { offset?: number; limit?: number } = {},
+  ): Promise<{ total: number; users: SkippedUser[] }> {
+    requireUuid(planId, 'Plan');
     const offset = Math.max(0, Math.trunc(page.offset ?? 0));
     const limit = Math.max(0, Math.trunc(page.limit ?? 1_000_000));
+    type Head = { skipped: Record<string, number> | string | null; inline: SkippedUser[] | string | null; stored: boolean };
+    const [head] = await this.db.query<Head>(
+      `select p.body->'summary'->'skipped' as skipped, p.body->'skippedUsers' as inline,
+              exists (select 1 from plan_skipped_users s where s.plan_id = p.id) as stored
+         from plans p
+        where p.company_id = $1 and p.id = $2 and coalesce(p.body->>'kind', 'import') <> 'undo'`,
+      [companyId, planId],
+    );
+    if (!head) throw new AppError('NOT_FOUND', 'Plan not found.');
+    const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+    const counts = json(head.skipped) ?? {};
+    const total = Object.values(counts).reduce((a, b) => a + (Number(b) || 0), 0);
     // A list of at most SKIPPED_USERS_INLINE users is complete in the body and has no rows.
-    const [stored] = await this.db.query<{ any: boolean }>('select exists (select 1 from plan_skipped_users where plan_id = $1) as any', [planId]);
-    if (!stored?.any) return plan.skippedUsers.slice(offset, offset + limit);
+    if (!head.stored) return { total, users: (json(head.inline) ?? []).slice(offset, offset + limit) };
     const rows = await this.db.query<{ doc: SkippedUser | string }>(
       'select doc from plan_skipped_users where plan_id = $1 order by n offset $2 limit $3',
       [planId, offset, limit],
     );
-    return rows.map((r) => (typeof r.doc === 'string' ? (JSON.parse(r.doc) as SkippedUser) : r.doc));
+    return { total, users: rows.map((r) => json(r.doc)!) };
   }
 
   /** A plan of either kind (import or undo) of this company. */

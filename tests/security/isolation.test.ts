@@ -113,6 +113,7 @@ describe('isolation between companies over every route (issue 7)', function () {
     { edge: 'admin', method: 'DELETE', path: (x) => `${A()}/scim-tokens/${x.scimTokenB}` },
     // Tab API: A's administrator names B's objects.
     { edge: 'tab', method: 'GET', path: (x) => `/api/tab/plans/${x.planB}` },
+    { edge: 'tab', method: 'GET', path: (x) => `/api/tab/plans/${x.planB}/skipped-users` },
     { edge: 'tab', method: 'POST', path: (x) => `/api/tab/plans/${x.planB}/apply`, body: () => ({}) },
     { edge: 'tab', method: 'POST', path: (x) => `/api/tab/plans/${x.planB}/cancel`, body: () => ({}) },
     { edge: 'tab', method: 'DELETE', path: (x) => `/api/tab/scim-tokens/${x.scimTokenB}` },

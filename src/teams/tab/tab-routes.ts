@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { jsonBody, param, parse, route } from '../../api/http.ts';
+import { skippedUsersPage } from '../../api/skipped-users.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { Logger } from '../../log.ts';
-import type { SafetyStore } from '../../store/safety-store.ts';
+import { inlineSkippedUsers, type SafetyStore } from '../../store/safety-store.ts';
 import { ScimTokenStore } from '../../store/scim-tokens.ts';
 import { historyCsv, type CsvLanguage } from '../../sync/history.ts';
 import { isTimeZone, nextRunAfter } from '../../sync/scheduler.ts';
@@ -213,10 +214,16 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
   }));
   server.post('/api/tab/plans', h(async (c, req, res) => {
     parse(Empty, jsonBody(req));
-    res.send(201, await sync.createPlan(c.company.id, c.reader, { requestedBy: who(c), source: 'tab' }));
+    const plan = await sync.createPlan(c.company.id, c.reader, { requestedBy: who(c), source: 'tab' });
+    // The page gets the plan as it is stored (and as GET answers it): the first skipped users, the rest by page.
+    res.send(201, { ...plan, skippedUsers: inlineSkippedUsers(plan.skippedUsers) });
   }));
   server.get('/api/tab/plans/:pid', h(async (c, req, res) => {
     res.send(200, await sync.getPlan(c.company.id, param(req, 'pid')));
+  }));
+  // The plan's body keeps the first skipped users; the preview pages through the rest (issue 9 item 5).
+  server.get('/api/tab/plans/:pid/skipped-users', h(async (c, req, res) => {
+    res.send(200, await skippedUsersPage(store, c.company.id, param(req, 'pid'), req.query));
   }));
   server.post('/api/tab/plans/:pid/apply', h(async (c, req, res) => {
     const body = parse(ApplyBody, jsonBody(req));
