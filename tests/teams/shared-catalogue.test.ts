@@ -51,6 +51,10 @@ describe('shared catalogue: the tab says what the cards say', () => {
       assert.equal(t.upToDate, g.alreadyUpToDate);
       assert.equal(t.confirm, g.confirmImport);
       assert.equal(t.cancel, g.cancel);
+      assert.equal(t.showMore, g.showMore);
+      assert.ok(t.byReason([[g.skipReasons.guest, 3]]).startsWith(g.byReason), 'the counts by reason');
+      assert.equal(t.usersRead(200, null), `${g.directoryUsers}${lang === 'ja' ? '：200 人' : ': 200'}`);
+      assert.ok(t.usersRead(200, 5).includes(g.changesRead), 'a delta read names the changes read as the card does');
     });
 
     it(`${lang}: defect: the tab's error sentences differed from the cards' for the same code`, () => {

@@ -24,6 +24,10 @@ export interface Glossary {
   skippedUsers: string;
   directoryUsers: string;
   changesRead: string;
+  /** Loads the next page of a long list (the tab's users not imported). */
+  showMore: string;
+  /** The counts of users not imported, one per reason. */
+  byReason: string;
   blockingError: string;
   warning: string;
   initialPassword: string;
@@ -62,6 +66,8 @@ const en: Glossary = {
   skippedUsers: 'Users not imported',
   directoryUsers: 'Users read from Entra ID',
   changesRead: 'Changes read from Entra ID',
+  showMore: 'Show more',
+  byReason: 'By reason',
   blockingError: 'Blocking error',
   warning: 'Warning',
   initialPassword: 'initial password',
@@ -116,6 +122,8 @@ const ja: Glossary = {
   skippedUsers: '読み込まれないユーザー',
   directoryUsers: 'Entra ID から取得したユーザー',
   changesRead: 'Entra ID から取得した変更',
+  showMore: 'さらに表示',
+  byReason: '理由別',
   blockingError: '読み込みを止めるエラー',
   warning: '注意',
   initialPassword: '初期パスワード',

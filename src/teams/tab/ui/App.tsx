@@ -10,7 +10,7 @@ import {
   makeStyles, teamsDarkTheme, teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
 } from '@fluentui/react-components';
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { Plan, Run } from '../../../domain/types.ts';
+import type { Plan, Run, SkippedUser, SkipReason } from '../../../domain/types.ts';
 import type { PlanIssue } from './issues.ts';
 import type { UndoPlan } from '../../../domain/undo.ts';
 import { api, ApiError, download, onTeamsThemeChange, signIn, teamsHost } from './api.ts';
@@ -41,6 +41,8 @@ interface Msg { intent: 'success' | 'error' | 'warning' | 'info'; title?: string
 
 const ENTRA_CONTAINER = 'MicrosoftEntraID読み込み部署';
 const ROW_LIMIT = 500;
+/** How many more users not imported "Show more" loads (the plan keeps the first 100; the tab API pages the rest). */
+const SKIPPED_PAGE = 100;
 const ACTION_ORDER = ['update', 'delete', 'create'];
 
 const useStyles = makeStyles({
@@ -404,7 +406,7 @@ function IssueBars({ lang, issues, intent }: { lang: Lang; issues: PlanIssue[]; 
   );
 }
 
-function DataTable({ columns, rows, t, testId }: { columns: string[]; rows: string[][]; t: Texts; testId: string }) {
+function DataTable({ columns, rows, t, testId, limit = ROW_LIMIT }: { columns: string[]; rows: string[][]; t: Texts; testId: string; limit?: number }) {
   const s = useStyles();
   return (
     <div className={s.scroll}>
@@ -413,12 +415,12 @@ function DataTable({ columns, rows, t, testId }: { columns: string[]; rows: stri
           <TableRow>{columns.map((c) => <TableHeaderCell key={c}>{c}</TableHeaderCell>)}</TableRow>
         </TableHeader>
         <TableBody>
-          {rows.slice(0, ROW_LIMIT).map((r, i) => (
+          {rows.slice(0, limit).map((r, i) => (
             <TableRow key={i}>{r.map((c, j) => <TableCell key={j} className={s.cell}>{c || t.empty}</TableCell>)}</TableRow>
           ))}
         </TableBody>
       </Table>
-      {rows.length > ROW_LIMIT ? <Caption1>{t.moreRows(rows.length - ROW_LIMIT)}</Caption1> : null}
+      {rows.length > limit ? <Caption1>{t.moreRows(rows.length - limit)}</Caption1> : null}
     </div>
   );
 }
@@ -450,6 +452,8 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
   const [list, setList] = useState<ListKey>('create');
   const [confirmDeletions, setConfirmDeletions] = useState(false);
   const [dialog, setDialog] = useState(false);
+  // Users not imported beyond those the plan carries, loaded page by page ("Show more"), for that plan only.
+  const [moreSkipped, setMoreSkipped] = useState<{ planId: string; users: SkippedUser[] }>({ planId: '', users: [] });
 
   // A deep link from a card opens its plan here; a plan no longer pending says why.
   useEffect(() => {
@@ -503,7 +507,21 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
   const userDept = (code: string | null) => (code === null ? t.empty : newDepartments.has(code) ? deptPath(code) : code);
 
   const s2 = plan?.summary;
+  // The summary counts every user not imported, by reason; the plan lists the first of them, the tab API the rest.
   const skippedCount = s2 ? Object.values(s2.skipped).reduce((a, b) => a + b, 0) : 0;
+  const skippedUsers = plan ? (moreSkipped.planId === plan.id ? [...plan.skippedUsers, ...moreSkipped.users] : plan.skippedUsers) : [];
+  const loadMoreSkipped = () =>
+    run(async () => {
+      if (!plan) return null;
+      const offset = skippedUsers.length;
+      const page = await api<{ offset: number; users: SkippedUser[] }>('GET', `/api/tab/plans/${plan.id}/skipped-users?offset=${offset}&limit=${SKIPPED_PAGE}`);
+      setMoreSkipped((cur) => {
+        const had = cur.planId === plan.id ? cur.users : [];
+        // A page answers for its offset: a second click before the first answer never doubles a user.
+        return plan.skippedUsers.length + had.length === page.offset ? { planId: plan.id, users: [...had, ...page.users] } : cur;
+      });
+      return null;
+    });
   const nothing = plan !== null && plan.errors.length === 0 && s2!.usersToCreate + s2!.usersToUpdate + s2!.usersToDelete + s2!.departmentsToCreate === 0;
   const threshold = Number(plan?.warnings.find((w) => w.code === 'DELETIONS_NEED_CONFIRMATION')?.['threshold'] ?? 0);
 
@@ -537,9 +555,9 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
         },
         skipped: {
           label: t.skippedUsers,
-          count: plan.skippedUsers.length,
+          count: skippedCount,
           columns: [t.col.name, t.col.loginName, t.col.reason, t.col.whatToDo],
-          rows: plan.skippedUsers
+          rows: skippedUsers
             .filter((u) => match(u.displayName, u.userPrincipalName))
             .map((u) => [u.displayName ?? '', u.userPrincipalName ?? '', SKIP_REASONS[lang][u.reason].reason, SKIP_REASONS[lang][u.reason].remedy]),
         },
@@ -567,7 +585,7 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
           {nothing ? (
             <MessageBar intent="success" data-testid="up-to-date"><MessageBarBody>{t.upToDate}</MessageBarBody></MessageBar>
           ) : null}
-          <Body1 data-testid="users-read">{t.usersRead(s2.directoryUsers ?? s2.usersToCreate + s2.usersToUpdate + s2.usersUnchanged + skippedCount)}</Body1>
+          <Body1 data-testid="users-read">{t.usersRead(s2.directoryUsers ?? s2.usersToCreate + s2.usersToUpdate + s2.usersUnchanged + skippedCount, s2.changesRead ?? null)}</Body1>
           <div className={s.counts} id="summary">
             {(
               [
@@ -599,7 +617,26 @@ function PreviewCard({ lang, fmt, rootName, onApplied, planId }: { lang: Lang; f
           <Field label={t.filter}>
             <Input id="plan-filter" type="search" value={filter} onChange={(_, d) => setFilter(d.value)} />
           </Field>
-          {lists[list].count ? <DataTable columns={lists[list].columns} rows={lists[list].rows} t={t} testId={`table-${list}`} /> : <Body1>{t.none}</Body1>}
+          {lists[list].count ? (
+            <DataTable columns={lists[list].columns} rows={lists[list].rows} t={t} testId={`table-${list}`} limit={list === 'skipped' ? Infinity : ROW_LIMIT} />
+          ) : (
+            <Body1>{t.none}</Body1>
+          )}
+          {list === 'skipped' && skippedCount > 0 ? (
+            <div className={s.col}>
+              <Body1 data-testid="skipped-by-reason">
+                {t.byReason(
+                  (Object.keys(s2.skipped) as SkipReason[]).filter((r) => s2.skipped[r] > 0).map((r) => [SKIP_REASONS[lang][r].reason, s2.skipped[r]]),
+                )}
+              </Body1>
+              {skippedUsers.length < skippedCount ? (
+                <div className={s.row}>
+                  <Caption1 data-testid="skipped-shown">{t.skippedShown(skippedUsers.length, skippedCount)}</Caption1>
+                  <Button id="skipped-more" size="small" disabled={busy} onClick={loadMoreSkipped}>{t.showMore}</Button>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
           {plan.requiresDeletionConfirmation ? (
             <Checkbox id="confirm-deletions" checked={confirmDeletions} onChange={(_, d) => setConfirmDeletions(d.checked === true)} label={t.confirmDeletions(s2.usersToDelete, threshold)} />
           ) : null}
