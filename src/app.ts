@@ -16,6 +16,7 @@ import { bind, createHttpServer, type Bound, type RouteRegistrar } from './serve
 import { isConnectionLost, openDatabase } from './store/database.ts';
 import { SafetyStore, type StoredPlan } from './store/safety-store.ts';
 import { SyncScheduler } from './sync/scheduler.ts';
+import { TenantNames } from './sync/tenant-names.ts';
 import { SyncService } from './sync/sync-service.ts';
 
 export interface AppContext {
@@ -45,7 +46,12 @@ export async function createContext(config: Config, log: Logger, overrides: { ap
     onError: (e) => log.error('db.pool_error', poolErrorFields(e)),
   });
   const store = await SafetyStore.open(db);
-  const sync = new SyncService(store, { log: (event, fields) => log.info(event, fields), directoryRead: config.directoryRead });
+  const sync = new SyncService(store, {
+    log: (event, fields) => log.info(event, fields),
+    directoryRead: config.directoryRead,
+    // The tenant's display name is only a label: a failure to read it is a warning, never an error.
+    tenantNames: new TenantNames({ log: (event, fields) => log.warn(event, fields) }),
+  });
   const apiKey = overrides.apiKey ?? config.apiKey ?? randomBytes(24).toString('base64url');
   const appTokenProvider = (): TokenProvider => {
     if (config.graphAccessToken) return staticTokenProvider(config.graphAccessToken);

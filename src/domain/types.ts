@@ -326,6 +326,11 @@ export interface Plan extends PlanBody, HeldPlanFields {
    */
   kind?: 'import';
   source: PlanSource;
+  /**
+   * The linked tenant's display name (Graph /organization) as read when the plan was made: cards
+   * name the tenant by it. Null when it could not be read (the id is shown); absent on older plans.
+   */
+  tenantName?: string | null;
 }
 
 export type PlanSource = 'api' | 'cli' | 'teams' | 'schedule' | 'tab';

@@ -14,6 +14,7 @@ import { applyImportPlan } from '../store/applier.ts';
 import { canReadDelta, incrementalReader } from './incremental-reader.ts';
 import { planUndo, type UndoPlan } from '../domain/undo.ts';
 import { applyUndoPlan, loadUndoInputs, saveUndoPlan } from '../store/undo-store.ts';
+import { TenantNames } from './tenant-names.ts';
 import type { AnyStoredPlan, SafetyStore, StoredPlan, StoredUndoPlan } from '../store/safety-store.ts';
 
 export interface SyncServiceOptions {
@@ -26,6 +27,8 @@ export interface SyncServiceOptions {
   planTtlInMs?: number;
   clock?: () => Date;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** The tenants' display names (default: a cache on this service's clock and log). */
+  tenantNames?: TenantNames;
 }
 
 export interface PlanRequest {
@@ -58,6 +61,7 @@ export class SyncService {
   private readonly clock: () => Date;
   private readonly log: NonNullable<SyncServiceOptions['log']>;
   private readonly directoryRead: 'delta' | 'full';
+  private readonly tenantNames: TenantNames;
 
   constructor(
     readonly store: SafetyStore,
@@ -67,6 +71,16 @@ export class SyncService {
     this.clock = options.clock ?? (() => new Date());
     this.log = options.log ?? (() => undefined);
     this.directoryRead = options.directoryRead ?? 'delta';
+    this.tenantNames = options.tenantNames ?? new TenantNames({ clock: this.clock, log: this.log });
+  }
+
+  /**
+   * The display name of the tenant `reader` reads (cached per tenant; null when it cannot be read,
+   * logged): what the plan records and the tab's header shows. `tenantId` must be the reader's own
+   * tenant, proven by the caller.
+   */
+  tenantName(tenantId: string, reader: DirectoryReader, options: { signal?: AbortSignal } = {}): Promise<string | null> {
+    return this.tenantNames.nameOf(tenantId, reader, options);
   }
 
   /**
@@ -88,6 +102,8 @@ export class SyncService {
     // A reader that could not prove the tenant up front is still held to it before anything is kept.
     assertLinkedTenant(linked, directory.tenantId);
     const body = planImport(directory, snapshot);
+    // Only a label for the cards, read once the read has proven the tenant: never fails the plan.
+    const tenantName = await this.tenantName(directory.tenantId, reader, request.signal ? { signal: request.signal } : {});
     if (linked === null) {
       const holder = await this.store.findCompanyByTenant(directory.tenantId);
       if (holder && holder.id !== companyId) {
@@ -110,6 +126,7 @@ export class SyncService {
       expiresAt: new Date(now.getTime() + this.ttl).toISOString(),
       requestedBy: request.requestedBy,
       source: request.source,
+      tenantName,
     };
     await this.store.savePlan(plan);
     this.log('plan.created', {

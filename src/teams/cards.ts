@@ -49,6 +49,11 @@ export function byteSize(value: unknown): number {
 
 // ---------------------------------------------------------------- plan card
 
+/** How every card names the linked tenant: by the name the plan recorded, by its id only when none was read. */
+export function tenantLabel(plan: Pick<StoredPlan, 'tenantId' | 'tenantName'>): string {
+  return plan.tenantName?.trim() || plan.tenantId;
+}
+
 export interface PlanCardContext {
   lang: Lang;
   companyName: string;
@@ -169,7 +174,7 @@ export function planCardData(plan: StoredPlan, ctx: PlanCardContext, limits: { e
   };
   return {
     title: s.planTitle,
-    subtitle: s.subtitle(ctx.companyName, plan.tenantId),
+    subtitle: s.subtitle(ctx.companyName, tenantLabel(plan)),
     requested: s.requested(ctx.requestedByName, read, ctx.readMs),
     summary: summaryFacts,
     // A note for the clicker (the deletion box was not ticked): right under the title, where they look.
@@ -240,7 +245,7 @@ export function importingCard(plan: StoredPlan, lang: Lang, companyName: string,
   const s = strings(lang);
   return render('importing', lang, {
     title: s.importingTitle,
-    subtitle: s.subtitle(companyName, plan.tenantId),
+    subtitle: s.subtitle(companyName, tenantLabel(plan)),
     confirmed: s.confirmedBy(confirmedByName),
     summary: [
       { title: s.summary.create, value: num(lang, plan.summary.usersToCreate) },
@@ -258,7 +263,7 @@ export function resultCard(plan: StoredPlan, run: Run, lang: Lang, companyName: 
   const ms = Math.max(0, Date.parse(run.finishedAt) - Date.parse(run.startedAt));
   return render('result', lang, {
     title: s.resultTitle,
-    subtitle: s.subtitle(companyName, plan.tenantId),
+    subtitle: s.subtitle(companyName, tenantLabel(plan)),
     counts: [
       { title: s.resultCounts.created, value: num(lang, c.created) },
       { title: s.resultCounts.updated, value: num(lang, c.updated) },
@@ -275,7 +280,7 @@ export type ClosedKind = 'failed' | 'cancelled' | 'expired' | 'stale' | 'superse
 
 export function closedCard(
   kind: ClosedKind,
-  plan: Pick<StoredPlan, 'tenantId'>,
+  plan: Pick<StoredPlan, 'tenantId' | 'tenantName'>,
   lang: Lang,
   companyName: string,
   detail: { byName?: string; reason?: string } = {},
@@ -304,7 +309,7 @@ export function closedCard(
   return render('closed', lang, {
     style: kind === 'failed' ? 'attention' : kind === 'cancelled' || kind === 'superseded' ? 'emphasis' : 'warning',
     title,
-    subtitle: s.subtitle(companyName, plan.tenantId),
+    subtitle: s.subtitle(companyName, tenantLabel(plan)),
     lines: lines.map((text) => ({ text })),
     nothingChanged: s.nothingChanged,
     // The Japanese failure title already says that nothing was changed (the glossary's sentence).

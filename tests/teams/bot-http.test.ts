@@ -81,6 +81,9 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       planId = planIdOf(card);
       const text = cardText(card);
       assert.match(text, /Directory sync plan/);
+      // The linked tenant by its name (Graph /organization), as the tab shows it: no GUID on the card.
+      assert.match(text, /Contoso Demo · Microsoft Entra tenant Contoso Demo \\?\(emulated\\?\)/);
+      assert.doesNotMatch(text, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i);
       assert.match(text, /Users to create\n188/);
       assert.match(text, /Users to update\n4/);
       assert.match(text, /Users to delete\n1/);
@@ -122,6 +125,7 @@ describe('Teams bot over HTTP (JWT-validated activities, SSO, local connector)',
       assert.ok(h.connector.calls.indexOf(importing) < h.connector.calls.indexOf(done));
       assert.equal(JSON.stringify(cardOf(importing)).includes('Action.'), false, 'no buttons while importing');
       const result = cardText(cardOf(done));
+      assert.match(result, /Microsoft Entra tenant Contoso Demo \\?\(emulated\\?\)/, 'the result card names the tenant too');
       assert.match(result, /Users created\n188/);
       assert.match(result, /Users updated\n4/);
       assert.match(result, /Users deleted\n1/);

@@ -170,6 +170,20 @@ describe('Teams cards', function () {
     assert.match(ja, /Entra ID から取得したユーザー: 201 人・Entra ID から取得した変更: 3 件/);
   });
 
+  it('defect: the subtitle named the linked tenant by its id (a GUID); every card of a plan whose tenant name was read names it, in both languages, with no GUID shown', () => {
+    const GUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}\b/i;
+    for (const lang of ['en', 'ja'] as const) {
+      for (const kind of ['plan', 'plan-errors', 'plan-deletion-guard', 'plan-nothing', 'importing', 'result', 'failed', 'cancelled', 'expired', 'stale', 'superseded']) {
+        const text = cardText(cards.find((c) => c.name === `${kind}-${lang}`)!.card);
+        assert.match(text, lang === 'ja' ? /Contoso Demo・Microsoft Entra ID テナント Contoso/ : /Contoso Demo · Microsoft Entra tenant Contoso/, `${kind}-${lang}`);
+        assert.doesNotMatch(text, GUID, `${kind}-${lang}`);
+      }
+      // Not read (Graph failed, or a plan stored before names were recorded): the id, never an empty subtitle.
+      const unnamed = cardText(cards.find((c) => c.name === `plan-tenant-unnamed-${lang}`)!.card);
+      assert.match(unnamed, /00000000-0000-0000-0000-0000000000001/);
+    }
+  });
+
   it('every plan card links to the Safety Sync tab and asks Teams for its current state (refresh)', () => {
     for (const lang of ['en', 'ja'] as const) {
       const card = cards.find((c) => c.name === `plan-${lang}`)!.card;
@@ -225,6 +239,7 @@ describe('Teams cards', function () {
       const userOf = (i: number) => ({ loginName: `${long('l')}${i}@contoso.com`, name: `${long('名')}${i}` });
       const plan = {
         ...hugePlanLite(),
+        tenantName: long('テ'),
         summary: { ...hugePlanLite().summary, usersToCreate: 5, usersToUpdate: 5, usersToDelete: 5, departmentsToCreate: 5 },
         changes: {
           createDepartments: [0, 1, 2, 3, 4].map((i) => ({ code: `${long('部')}${i}`, name: `${long('部')}${i}`, level: 2 as const })),

@@ -118,7 +118,7 @@ async function newestCardPlanId(ctx: BotContext, companyId: string): Promise<str
  * A new plan card was posted: the company's previous card, still showing Confirm, turns read-only
  * for everyone ("replaced by a newer preview"), in its own language.
  */
-export async function supersedePrevious(ctx: BotContext, previous: CardRecord | null, next: Pick<StoredPlan, 'id' | 'tenantId'>, companyName: string): Promise<void> {
+export async function supersedePrevious(ctx: BotContext, previous: CardRecord | null, next: Pick<StoredPlan, 'id' | 'tenantId' | 'tenantName'>, companyName: string): Promise<void> {
   if (!previous || previous.planId === next.id || previous.state !== 'shown') return;
   const moved = await ctx.teamsStore.transition(previous.planId, ['shown'], 'closed');
   if (moved) await updateForEveryone(ctx, moved, closedCard('superseded', next, parseLang(moved.locale) ?? 'en', companyName));

@@ -30,7 +30,7 @@ export const en: Strings = {
   openInTab: G.openInTab,
   refreshTitle: 'Refresh',
   planTitle: 'Directory sync plan',
-  subtitle: (company, tenantId) => `${md(company)} · Microsoft Entra tenant ${md(tenantId)}`,
+  subtitle: (company, tenant) => `${md(company)} · Microsoft Entra tenant ${md(tenant)}`,
   requested: (name, read, ms) => `Requested by ${md(name)}${readText(read, ms)}`,
   summary: {
     create: G.usersToCreate,

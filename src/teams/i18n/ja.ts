@@ -27,7 +27,7 @@ export const ja: Strings = {
   openInTab: G.openInTab,
   refreshTitle: '最新の状態に更新',
   planTitle: G.preview,
-  subtitle: (company, tenantId) => `${md(company)}・Microsoft Entra ID ${G.tenant} ${md(tenantId)}`,
+  subtitle: (company, tenant) => `${md(company)}・Microsoft Entra ID ${G.tenant} ${md(tenant)}`,
   requested: (name, read, ms) => `依頼者: ${md(name)} さん${readText(read, ms)}`,
   summary: {
     create: G.usersToCreate,

@@ -17,7 +17,8 @@ export interface Strings {
   lang: Lang;
   // plan card
   planTitle: string;
-  subtitle(company: string, tenantId: string): string;
+  /** The company and its linked tenant, by name (or by id when its name could not be read). */
+  subtitle(company: string, tenant: string): string;
   /** Who asked, and what was read: the directory's size and, after a delta read, the changes read. */
   requested(name: string, read: ReadCounts, ms: number | null): string;
   summary: { create: string; update: string; delete: string; unchanged: string; departments: string };

@@ -184,12 +184,9 @@ export function registerTabRoutes(server: Server, deps: TabDeps): void {
       store.listRuns(c.company.id, 50),
       tokens.list(c.company.id),
     ]);
-    let tenantName: string | null = null;
-    try {
-      tenantName = (await c.reader.tenantName?.()) ?? null;
-    } catch (e) {
-      log.warn('tab.tenant_name_unavailable', { companyId: c.company.id, code: e instanceof AppError ? e.code : 'INTERNAL' });
-    }
+    // The caller's token is of the linked tenant (R3, checked above), so its reader names that tenant.
+    // The same cached read the plans record for the cards; a failure is logged there and shows the id.
+    const tenantName = c.company.entraTenantId ? await sync.tenantName(c.company.entraTenantId, c.reader) : null;
     let nextRunAt: string | null = null;
     if (settings.schedule) {
       try {
