@@ -530,9 +530,10 @@ export class SafetyStore {
   }
 
   /**
-   * A page of an import plan's skipped users and how many there are in all (the summary's counts by
-   * reason, summed). Reads the plan's summary and inline list only, never the whole body (a first
-   * import's body lists every user to create), so paging through a long list stays cheap.
+   * A page of an import plan's skipped users and how many there are in all. A long list (stored by
+   * row) is counted and paged by its primary key alone, never by reading the plan's body (a first
+   * import's body lists every user to create: reading it would make each page cost the whole plan);
+   * a short one is read from the body, where it is whole, with the summary's counts by reason.
    */
   async skippedUsersPage(
     companyId: string,
@@ -542,25 +543,33 @@ export class SafetyStore {
     requireUuid(planId, 'Plan');
     const offset = Math.max(0, Math.trunc(page.offset ?? 0));
     const limit = Math.max(0, Math.trunc(page.limit ?? 1_000_000));
-    type Head = { skipped: Record<string, number> | string | null; inline: SkippedUser[] | string | null; stored: boolean };
-    const [head] = await this.db.query<Head>(
-      `select p.body->'summary'->'skipped' as skipped, p.body->'skippedUsers' as inline,
-              exists (select 1 from plan_skipped_users s where s.plan_id = p.id) as stored
-         from plans p
-        where p.company_id = $1 and p.id = $2 and coalesce(p.body->>'kind', 'import') <> 'undo'`,
+    const [head] = await this.db.query<{ stored: string | number }>(
+      `select (select count(*) from plan_skipped_users s where s.plan_id = p.id) as stored
+         from plans p where p.company_id = $1 and p.id = $2`,
       [companyId, planId],
     );
     if (!head) throw new AppError('NOT_FOUND', 'Plan not found.');
     const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
-    const counts = json(head.skipped) ?? {};
-    const total = Object.values(counts).reduce((a, b) => a + (Number(b) || 0), 0);
-    // A list of at most SKIPPED_USERS_INLINE users is complete in the body and has no rows.
-    if (!head.stored) return { total, users: (json(head.inline) ?? []).slice(offset, offset + limit) };
-    const rows = await this.db.query<{ doc: SkippedUser | string }>(
-      'select doc from plan_skipped_users where plan_id = $1 order by n offset $2 limit $3',
-      [planId, offset, limit],
+    const stored = Number(head.stored);
+    // Rows are written for import plans only (savePlan), so a plan with rows is one.
+    if (stored > 0) {
+      const rows = await this.db.query<{ doc: SkippedUser | string }>(
+        'select doc from plan_skipped_users where plan_id = $1 order by n offset $2 limit $3',
+        [planId, offset, limit],
+      );
+      return { total: stored, users: rows.map((r) => json(r.doc)!) };
+    }
+    // A list of at most SKIPPED_USERS_INLINE users is whole in the body and has no rows.
+    type Body = { kind: string | null; skipped: Record<string, number> | string | null; inline: SkippedUser[] | string | null };
+    const [body] = await this.db.query<Body>(
+      `select body->>'kind' as kind, body->'summary'->'skipped' as skipped, body->'skippedUsers' as inline
+         from plans where company_id = $1 and id = $2`,
+      [companyId, planId],
     );
-    return { total, users: rows.map((r) => json(r.doc)!) };
+    if (!body || body.kind === 'undo') throw new AppError('NOT_FOUND', 'Plan not found.');
+    const inline = json(body.inline) ?? [];
+    const counts = Object.values(json(body.skipped) ?? {}).reduce((a, b) => a + (Number(b) || 0), 0);
+    return { total: Math.max(counts, inline.length), users: inline.slice(offset, offset + limit) };
   }
 
   /** A plan of either kind (import or undo) of this company. */
