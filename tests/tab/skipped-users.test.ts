@@ -92,4 +92,13 @@ describe('the tab API lists every skipped user of a plan, by page', function () 
     assert.equal((await call(`/api/tab/plans/00000000-0000-4000-8000-000000000000/skipped-users`)).status, 404);
     assert.equal((await call(`/api/tab/plans/not-a-plan/skipped-users`)).status, 404);
   });
+
+  it('an undo plan has no users not imported: 404, as GET /api/tab/plans/{pid} answers for it', async () => {
+    const auth = { authorization: `Bearer ${admin}` };
+    assert.equal((await t.call('POST', `/api/tab/plans/${plan.id}/apply`, {}, auth)).status, 200);
+    const undo = await t.call<{ id: string }>('POST', '/api/tab/undo-plans', {}, auth);
+    assert.equal(undo.status, 201, JSON.stringify(undo.body));
+    assert.equal((await call(`/api/tab/plans/${undo.body.id}/skipped-users`)).status, 404);
+    assert.equal((await t.call('GET', `/api/v1/companies/${companyId}/sync/plans/${undo.body.id}/skipped-users`)).status, 404);
+  });
 });
