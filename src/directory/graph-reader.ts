@@ -75,6 +75,13 @@ export interface ReadOptions {
    * normalised once, never copied), before `read` resolves with the same users.
    */
   onUser?: (user: DirectoryUser) => void;
+  /**
+   * Work a reader may finish after it has handed back the snapshot (the incremental reader's mirror
+   * switch), so that the caller's own work (the planner) overlaps it. The caller awaits every
+   * deferred promise before it keeps anything (a failed one fails the caller). Absent: the reader
+   * finishes everything before `read` resolves.
+   */
+  defer?: (work: Promise<void>) => void;
 }
 
 export interface DirectoryDelta {

@@ -104,12 +104,12 @@ export function startFullRound(db: Db, companyId: string, options: FullRoundOpti
       const switched = await db.transaction(async (tx) => {
         if (!(await claimMirror(tx, companyId, expectedLink))) return false;
         await tx.query('delete from directory_mirror where company_id = $1', [companyId]);
+        // The staged rows move in one statement (one scan of the round): inside the database, nothing crosses the wire.
         await tx.query(
-          `insert into directory_mirror (company_id, tenant_key, entra_id, data)
-           select $1, lower($2), entra_id, data from directory_mirror_staging where round_id = $3`,
+          `with moved as (delete from directory_mirror_staging where round_id = $3 returning entra_id, data)
+           insert into directory_mirror (company_id, tenant_key, entra_id, data) select $1, lower($2), entra_id, data from moved`,
           [companyId, tenantId, roundId],
         );
-        await tx.query('delete from directory_mirror_staging where round_id = $1', [roundId]);
         await tx.query(
           `update sync_state set delta_link = $2, mirror_tenant_id = $3, mirror_full_at = $4 where company_id = $1`,
           [companyId, deltaLink, tenantId, now],

@@ -64,7 +64,18 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
       });
       // R3: the mirror never holds a user of a tenant the company is not linked to.
       assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
-      await round.commit({ expectedLink, tenantId: snapshot.tenantId, deltaLink: link, now: clock() });
+      const switched = round.commit({ expectedLink, tenantId: snapshot.tenantId, deltaLink: link, now: clock() }).then(
+        () => undefined,
+        async (e: unknown) => {
+          await round.discard().catch(() => undefined);
+          throw e;
+        },
+      );
+      if (opts.defer) {
+        // The caller plans while the database switches the round in, and awaits it before keeping the plan.
+        switched.catch(() => undefined);
+        opts.defer(switched);
+      } else await switched;
       return snapshot;
     } catch (e) {
       await round.discard().catch(() => undefined);

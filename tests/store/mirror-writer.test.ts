@@ -178,6 +178,27 @@ for (const engine of engines()) {
       }
     });
 
+    it('with `defer`, the snapshot comes back before the switch; the deferred switch is the whole round, and a failed one rejects and leaves the old mirror', async () => {
+      const companyId = await newCompany();
+      const deferred: Promise<void>[] = [];
+      const inner = scriptedReader(Array.from({ length: 1200 }, (_, i) => du(i)), { pauseAfter: -1, midway: async () => {} });
+      const snapshot = await incrementalReader(store.db, companyId, inner, { clock }).read({ defer: (w) => void deferred.push(w) });
+      assert.equal(snapshot.users.length, 1200);
+      assert.equal(deferred.length, 1, 'the switch was handed back');
+      await Promise.all(deferred);
+      assert.equal((await mirror.snapshot(companyId, TENANT)).users.length, 1200);
+      const before = await mirror.state(companyId);
+
+      now = new Date(now.getTime() + 25 * 60 * 60 * 1000);
+      const bad = scriptedReader([du(1, 'bad \u0000 text'), du(2)], { pauseAfter: -1, midway: async () => {} });
+      const failed: Promise<void>[] = [];
+      await incrementalReader(store.db, companyId, bad, { clock }).read({ defer: (w) => void failed.push(w) });
+      await assert.rejects(Promise.all(failed));
+      assert.deepEqual(await mirror.state(companyId), before);
+      assert.equal((await mirror.snapshot(companyId, TENANT)).users.length, 1200);
+      assert.equal(await stagedRows(companyId), 0);
+    });
+
     it('two instances staging a full round from the same link: one switch wins, the mirror is one whole round, nothing staged is left', async () => {
       const companyId = await newCompany();
       const a = startFullRound(store.db, companyId, { now, batchSize: 100 });
