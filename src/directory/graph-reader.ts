@@ -156,9 +156,13 @@ export function createGraphDirectoryReader(
     }
   }
 
+  // A reader holds one credential, so its tenant is learned once: a first plan proves the tenant,
+  // takes a delta link and reads, and each asked /organization again (two round trips more).
+  let learnedTenantId: string | undefined;
+
   /** The credential's tenant, held to the expected one (R3) before the caller reads any user. */
   async function provenTenantId(opts: ReadOptions = {}): Promise<string> {
-    const tenantId = await graph.getTenantId(opts);
+    const tenantId = learnedTenantId ?? (learnedTenantId = await graph.getTenantId(opts));
     if (opts.expectedTenantId !== undefined) assertLinkedTenant(opts.expectedTenantId, tenantId);
     return tenantId;
   }

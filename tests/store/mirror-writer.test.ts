@@ -199,6 +199,24 @@ for (const engine of engines()) {
       assert.equal(await stagedRows(companyId), 0);
     });
 
+    it('defect: a first plan asked Graph for /organization three times in a row (tenant proof, delta link, read); once now, and the tenant is still proved first', async () => {
+      const companyId = await newCompany();
+      const emu: GraphEmulator = await startGraphEmulator({
+        tenant: { tenantId: TENANT, displayName: 'Staging', users: Array.from({ length: 30 }, (_, i) => gu(i)), directoryRoles: {} },
+      });
+      try {
+        const graph = createGraphDirectoryReader({ graphBaseUrl: emu.baseUrl, tokenProvider: staticTokenProvider('t') });
+        const snapshot = await incrementalReader(store.db, companyId, graph, { clock }).read({ expectedTenantId: TENANT });
+        assert.equal(snapshot.users.length, 30);
+        const paths = emu.requestLog.map((r) => r.url.split('?')[0]);
+        assert.equal(paths.filter((p) => p === '/v1.0/organization').length, 1, paths.join(' '));
+        assert.equal(paths[0], '/v1.0/organization', 'the tenant is proved before anything else is asked');
+        await assert.rejects(graph.read({ expectedTenantId: '99999999-4444-4555-8666-777777777777' }), (e: unknown) => (e as { code?: string }).code === 'TENANT_MISMATCH');
+      } finally {
+        await emu.close();
+      }
+    });
+
     it('two instances staging a full round from the same link: one switch wins, the mirror is one whole round, nothing staged is left', async () => {
       const companyId = await newCompany();
       const a = startFullRound(store.db, companyId, { now, batchSize: 100 });
