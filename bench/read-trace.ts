@@ -3,7 +3,7 @@
  * emulator in its own process, every request's start and end logged by partition. A measurement,
  * not a test.
  *
- *   node --no-deprecation --import tsx bench/read-trace.ts [users=100000] [latencyMs=300] [concurrency=8]
+ *   node --no-deprecation --import tsx bench/read-trace.ts [users=100000] [latencyMs=300] [concurrency=8] [numbered|skewed]
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -15,8 +15,9 @@ import { staticTokenProvider } from '../src/directory/tokens.ts';
 const USERS = Number(process.argv[2] ?? 100_000);
 const LATENCY = Number(process.argv[3] ?? 300);
 const CONCURRENCY = Number(process.argv[4] ?? 8);
+const SHAPE = process.argv[5] === 'skewed' ? 'skewed' : 'numbered';
 
-const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', 'bench/graph-emulator-process.ts', String(USERS), String(LATENCY)], {
+const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', 'bench/graph-emulator-process.ts', String(USERS), String(LATENCY), SHAPE], {
   stdio: ['pipe', 'pipe', 'inherit'],
 });
 const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
