@@ -103,9 +103,10 @@ async function child(mode: string, engine: string, baseUrl: string): Promise<Rec
       let t = performance.now();
       const planId = (await sync.createPlan(company.id, graph, { requestedBy: 'bench', source: 'cli' })).id;
       const firstPlanMs = performance.now() - t;
+      const planRssMb = rssMb();
       t = performance.now();
       const { run } = await sync.apply(company.id, planId, { confirmedBy: 'bench' });
-      return { firstPlanMs, applyMs: performance.now() - t, created: run.counts.created, rssMb: rssMb() };
+      return { firstPlanMs, applyMs: performance.now() - t, created: run.counts.created, planRssMb, rssMb: rssMb() };
     }
     // 'stages' and 'before': SyncService.createPlan's steps, in its order, each timed.
     const { graph, readDoneAt } = timedGraph(baseUrl);
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
   if (engines.includes('postgres') && !pgUrl()) throw new Error('postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL');
   console.log(`node ${process.version}; sizes ${sizes.join(', ')}; engines ${engines.join(', ')}; Graph latency ${latency} ms per request`);
   console.log(
-    '| engine | users | read alone | first plan (stages) | = snapshot + read with staged mirror + mirror tail + planner + save | first plan / read | before: mirror after the read | before / read | createPlan + apply: plan, apply | peak RSS: read / stages / plan + apply |',
+    '| engine | users | read alone | first plan (stages) | = snapshot + read with staged mirror + mirror tail + planner + save | first plan / read | before: mirror after the read | before / read | createPlan + apply: plan, apply | peak RSS: read / stages / createPlan / + apply |',
   );
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   let failed = false;
@@ -219,7 +220,7 @@ async function main(): Promise<void> {
         }
         const [R, S, B, P] = [r, st, b, p] as Record<string, number>[];
         console.log(
-          `| ${engine} | ${n.toLocaleString('en')} | ${s(R!.readMs)} | ${s(S!.firstPlanMs)} | ${s(S!.snapshotMs)} + ${s(S!.readMs)} + ${s(S!.mirrorTailMs)} + ${s(S!.plannerMs)} + ${s(S!.saveMs)} | ${(S!.firstPlanMs! / R!.readMs!).toFixed(2)}x | ${s(B!.firstPlanMs)} (read ${s(B!.readMs)}, mirror ${s(B!.mirrorTailMs)}) | ${(B!.firstPlanMs! / R!.readMs!).toFixed(2)}x | ${s(P!.firstPlanMs)}, ${s(P!.applyMs)} (${P!.created} users) | ${R!.rssMb} / ${S!.rssMb} / ${P!.rssMb} MB |`,
+          `| ${engine} | ${n.toLocaleString('en')} | ${s(R!.readMs)} | ${s(S!.firstPlanMs)} | ${s(S!.snapshotMs)} + ${s(S!.readMs)} + ${s(S!.mirrorTailMs)} + ${s(S!.plannerMs)} + ${s(S!.saveMs)} | ${(S!.firstPlanMs! / R!.readMs!).toFixed(2)}x | ${s(B!.firstPlanMs)} (read ${s(B!.readMs)}, mirror ${s(B!.mirrorTailMs)}) | ${(B!.firstPlanMs! / R!.readMs!).toFixed(2)}x | ${s(P!.firstPlanMs)}, ${s(P!.applyMs)} (${P!.created} users) | ${R!.rssMb} / ${S!.rssMb} / ${P!.planRssMb} / ${P!.rssMb} MB |`,
         );
       }
     } finally {
@@ -237,7 +238,7 @@ async function main(): Promise<void> {
     console.log(
       'error' in m
         ? `--max-old-space-size=${mb}, ${Math.max(...sizes)} users on ${engine}, createPlan + apply: FAILED (${m.error})`
-        : `--max-old-space-size=${mb}, ${Math.max(...sizes)} users on ${engine}, createPlan + apply: plan ${s(m.firstPlanMs)}, apply ${s(m.applyMs)} (${m.created} users), peak RSS ${m.rssMb} MB`,
+        : `--max-old-space-size=${mb}, ${Math.max(...sizes)} users on ${engine}, createPlan + apply: plan ${s(m.firstPlanMs)}, apply ${s(m.applyMs)} (${m.created} users), peak RSS ${m.planRssMb} MB after the plan, ${m.rssMb} MB after the apply`,
     );
   }
   const emu = largest[0]?.emu;
