@@ -12,7 +12,7 @@
  * BENCH_SIZES=1000,10000,100000 (default); PostgreSQL when BENCH_DATABASE_URL, TEST_DATABASE_URL or
  * DATABASE_URL is a postgres:// URL (each child gets its own schema, dropped afterwards); PGlite always
  * (in memory) unless BENCH_ENGINES=postgres. The last line is a run of the largest PostgreSQL apply
- * with --max-old-space-size=384.
+ * with --max-old-space-size=384; when it fails (out of memory) the bench exits with status 1.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -234,6 +234,8 @@ async function main(): Promise<void> {
   const big = Math.max(...sizes);
   const memEngine = engines.includes('postgres') ? 'postgres' : 'pglite';
   const m = spawnChild('apply', memEngine, big, ['--max-old-space-size=384']);
+  // The memory goal is a limit, not a figure: a run that does not fit fails the bench.
+  if ('error' in m) process.exitCode = 1;
   console.log(
     'error' in m
       ? `--max-old-space-size=384, ${big} users on ${memEngine}: FAILED (${m.error})`

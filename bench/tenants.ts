@@ -1,13 +1,24 @@
 /** Deterministic large tenants for the benchmarks (no randomness: the same numbers every run). */
 import type { GraphUser } from '../src/devtools/graph-emulator.ts';
 
-export function graphUsers(n: number, departments = 300): GraphUser[] {
+/**
+ * UPN shapes: 'numbered' (user0@…, user1@…: ten prefixes of equal size) or 'skewed' (like real
+ * names: 60% of the users start with "s", the rest over the alphabet), for the partitioned read.
+ */
+export type UpnShape = 'numbered' | 'skewed';
+
+export function upnOf(i: number, shape: UpnShape = 'numbered'): string {
+  if (shape === 'numbered') return `user${i}@bench.example.com`;
+  return i % 10 < 6 ? `s${'aehiouy'[i % 7]}${i}@bench.example.com` : `${'abcdefghijklmnopqrtuvwxyz'[i % 25]}${i}@bench.example.com`;
+}
+
+export function graphUsers(n: number, departments = 300, shape: UpnShape = 'numbered'): GraphUser[] {
   const users: GraphUser[] = [];
   for (let i = 0; i < n; i++) {
     const id = `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
     users.push({
       id,
-      userPrincipalName: `user${i}@bench.example.com`,
+      userPrincipalName: upnOf(i, shape),
       displayName: `Bench User ${i}`,
       mail: `user${i}@bench.example.com`,
       otherMails: [],

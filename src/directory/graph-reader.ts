@@ -34,7 +34,7 @@ import {
   type Page,
 } from './graph-requester.ts';
 import { normaliseOrFail, presentFieldsOf, RemovedSchema, USER_SELECT } from './graph-user.ts';
-import { partitionFilter, partitionLink, ROOT_PARTITION, splitPartition, type Partition } from './partitions.ts';
+import { inPartition, partitionFilter, partitionLink, planPartitions, splitPartition, type Partition, type PlannedPartition } from './partitions.ts';
 
 export { parseRetryAfter, throttlingRetryStrategy, RETRYABLE_STATUSES } from './retry-strategy.ts';
 export type { RetryDecision, RetryInput, RetryStrategy } from './retry-strategy.ts';
@@ -75,6 +75,13 @@ export interface ReadOptions {
    * normalised once, never copied), before `read` resolves with the same users.
    */
   onUser?: (user: DirectoryUser) => void;
+  /**
+   * Work a reader may finish after it has handed back the snapshot (the incremental reader's mirror
+   * switch), so that the caller's own work (the planner) overlaps it. The caller awaits every
+   * deferred promise before it keeps anything (a failed one fails the caller). Absent: the reader
+   * finishes everything before `read` resolves.
+   */
+  defer?: (work: Promise<void>) => void;
 }
 
 export interface DirectoryDelta {
@@ -149,9 +156,13 @@ export function createGraphDirectoryReader(
     }
   }
 
+  // A reader holds one credential, so its tenant is learned once: a first plan proves the tenant,
+  // takes a delta link and reads, and each asked /organization again (two round trips more).
+  let learnedTenantId: string | undefined;
+
   /** The credential's tenant, held to the expected one (R3) before the caller reads any user. */
   async function provenTenantId(opts: ReadOptions = {}): Promise<string> {
-    const tenantId = await graph.getTenantId(opts);
+    const tenantId = learnedTenantId ?? (learnedTenantId = await graph.getTenantId(opts));
     if (opts.expectedTenantId !== undefined) assertLinkedTenant(opts.expectedTenantId, tenantId);
     return tenantId;
   }
@@ -170,10 +181,10 @@ export function createGraphDirectoryReader(
     const next = page['@odata.nextLink'];
     if (next) graph.checkLink(next);
     if (next && concurrency > 1) {
-      const split = splitPartition(ROOT_PARTITION, upnsOf(page));
-      if (split) {
+      const planned = planPartitions(upnsOf(page), concurrency);
+      if (planned) {
         try {
-          await readPartitions([...split.children, split.rest], sink, opts);
+          await readPartitions(planned, sink, opts);
           return { tenantId, users: sink.users };
         } catch (e) {
           // A Graph that refuses the partition filters (400 Request_UnsupportedQuery): read in sequence.
@@ -196,14 +207,17 @@ export function createGraphDirectoryReader(
   }
 
   /**
-   * Reads partitions, each along its own nextLink chain, at most `concurrency` requests in flight;
-   * a partition whose first page has a nextLink is split while fewer chains than `concurrency` run
+   * Reads partitions, each along its own nextLink chain, at most `concurrency` requests in flight.
+   * A free slot goes to the chain that has asked for the fewest pages for its weight (its sampled
+   * share of the users): the chains start heaviest first and a heavy chain asks again as soon as its
+   * page is in, so the long chains do not wait behind the short ones and all end about together.
+   * A partition whose first page has a nextLink is split while fewer chains than `concurrency` run
    * (up to maxSplitDepth). The first failure stops every chain and is the read's error.
    */
-  async function readPartitions(initial: Partition[], sink: UserSink, opts: ReadOptions): Promise<void> {
+  async function readPartitions(initial: PlannedPartition[], sink: UserSink, opts: ReadOptions): Promise<void> {
     const stop = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
-    const slots = semaphore(concurrency);
+    const slots = weightedSlots(concurrency);
     let running = 0;
     const chains: Promise<void>[] = [];
     let failure: { error: unknown } | undefined;
@@ -213,20 +227,21 @@ export function createGraphDirectoryReader(
         stop.abort(e);
       }
     };
-    const start = (p: Partition, depth: number) => {
+    const start = (p: Partition, weight: number, depth: number) => {
       running++;
       chains.push(
-        chain(p, depth)
+        chain(p, weight, depth)
           .catch(fail)
           .finally(() => running--),
       );
     };
-    async function chain(p: Partition, depth: number): Promise<void> {
+    async function chain(p: Partition, weight: number, depth: number): Promise<void> {
       const seen = new Set<string>();
       const eventual = partitionFilter(p).advanced;
+      let asked = 0;
       const ask = (link: string) =>
         prefetch(
-          slots.run(() => graph.getJson(link, { signal, eventual })).catch((e: unknown) => {
+          slots.run(asked++ / Math.max(weight, 0.5), () => graph.getJson(link, { signal, eventual })).catch((e: unknown) => {
             // Marks a refusal of the partition filters, so that the read falls back to the sequence.
             if (isAppError(e) && e.details.status === 400) e.details.partitioned = true;
             throw e;
@@ -240,10 +255,15 @@ export function createGraphDirectoryReader(
         const current = link;
         link = nextLinkOf(page, seen);
         if (firstPage && link && depth < maxSplitDepth && running < concurrency) {
-          const split = splitPartition(p, upnsOf(page));
+          const upns = upnsOf(page);
+          const split = splitPartition(p, upns);
           if (split) {
             sink.addPage(page, current);
-            for (const c of [...split.children, split.rest]) start(c, depth + 1);
+            const parts = [...split.children, split.rest];
+            // The parent's weight, shared by what its first page says of each part.
+            const counts = parts.map((c) => upns.filter((u) => u !== null && inPartition(c, u)).length);
+            const total = Math.max(1, counts.reduce((a, b) => a + b, 0));
+            parts.forEach((c, i) => start(c, (weight * counts[i]!) / total, depth + 1));
             return;
           }
         }
@@ -253,7 +273,7 @@ export function createGraphDirectoryReader(
         sink.addPage(page, current);
       }
     }
-    for (const p of initial) start(p, 1);
+    for (const p of initial) start(p.partition, p.weight, 1);
     // Chains start chains: wait until none is left.
     for (let i = 0; i < chains.length; i++) await chains[i];
     if (failure) {
@@ -390,19 +410,28 @@ function upnsOf(page: Page): (string | null)[] {
   });
 }
 
-/** At most `n` tasks at once, started in arrival order. */
-function semaphore(n: number): { run<T>(task: () => Promise<T>): Promise<T> } {
+/**
+ * At most `n` tasks at once; a freed slot goes to the waiting task with the lowest key (ties: the
+ * first to ask). The partitioned read's key is pages asked for / the chain's weight.
+ */
+export function weightedSlots(n: number): { run<T>(key: number, task: () => Promise<T>): Promise<T> } {
   let free = n;
-  const waiting: (() => void)[] = [];
+  let order = 0;
+  const waiting: { key: number; order: number; go: () => void }[] = [];
   return {
-    async run<T>(task: () => Promise<T>): Promise<T> {
+    async run<T>(key: number, task: () => Promise<T>): Promise<T> {
       if (free > 0) free--;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
+      else await new Promise<void>((go) => waiting.push({ key, order: order++, go }));
       try {
         return await task();
       } finally {
-        const next = waiting.shift();
-        if (next) next();
+        let best = -1;
+        for (let i = 0; i < waiting.length; i++) {
+          const w = waiting[i]!;
+          const b = best < 0 ? undefined : waiting[best]!;
+          if (!b || w.key < b.key || (w.key === b.key && w.order < b.order)) best = i;
+        }
+        if (best >= 0) waiting.splice(best, 1)[0]!.go();
         else free++;
       }
     },

@@ -86,3 +86,57 @@ export function splitPartition(p: Partition, sampleUpns: readonly (string | null
   if (children.length === 1 && children[0]!.prefix === p.prefix) return null;
   return { children, rest: { prefix: p.prefix, exclude: children.map((c) => c.prefix), nulls: p.nulls } };
 }
+
+/**
+ * Whether a UPN falls in a partition by its prefixes, lower-cased as the sample is (the estimate of a
+ * partition's size; Graph's own evaluation of the filter decides the read itself).
+ */
+export function inPartition(p: Partition, upn: string): boolean {
+  const u = upn.toLowerCase();
+  return u.startsWith(p.prefix) && !p.exclude.some((x) => u.startsWith(x));
+}
+
+/** A partition to read, with its share of the sample (the estimate of its size, in sampled users). */
+export interface PlannedPartition {
+  partition: Partition;
+  weight: number;
+}
+
+/** The most partitions one plan makes from a sample (each costs at least one request). */
+export const MAX_PLANNED_PARTITIONS = 64;
+
+/**
+ * Partitions of a whole read, sized from one sample (the first page's UPNs): the root is split, then
+ * any child holding more than `1 / concurrency` of the sample is split again from its own part of
+ * the sample (a nextLink chain is read one page at a time, so one partition with more than its slot's
+ * share of the users would be the read's longest chain), as long as the sample can split it and
+ * there are fewer than MAX_PLANNED_PARTITIONS. Each comes with its weight (sampled users in it; a
+ * rest partition gets what its children did not take), heaviest first: the order to start them in.
+ * Null when the sample cannot split the root. Splits only with splitPartition, so the union is the
+ * root whatever the sample.
+ */
+export function planPartitions(sampleUpns: readonly (string | null)[], concurrency: number): PlannedPartition[] | null {
+  const upns = sampleUpns.filter((u): u is string => typeof u === 'string' && u.length > 0).map((u) => u.toLowerCase());
+  const root = splitPartition(ROOT_PARTITION, upns);
+  if (!root) return null;
+  const weightOf = (p: Partition, sample: readonly string[]) => sample.filter((u) => inPartition(p, u)).length;
+  const planned: PlannedPartition[] = [...root.children, root.rest].map((p) => ({ partition: p, weight: weightOf(p, upns) }));
+  const limit = upns.length / Math.max(1, concurrency);
+  const unsplittable = new Set<PlannedPartition>();
+  for (;;) {
+    const heavy = planned
+      .filter((p) => p.weight > limit && p.partition.exclude.length === 0 && !unsplittable.has(p))
+      .sort((a, b) => b.weight - a.weight)[0];
+    if (!heavy) break;
+    const own = upns.filter((u) => u.startsWith(heavy.partition.prefix));
+    const split = splitPartition(heavy.partition, own);
+    if (!split || planned.length + split.children.length > MAX_PLANNED_PARTITIONS) {
+      // The sample cannot split it (every sampled UPN the same past the prefix), or enough partitions: read as it is.
+      unsplittable.add(heavy);
+      continue;
+    }
+    planned.splice(planned.indexOf(heavy), 1, ...[...split.children, split.rest].map((p) => ({ partition: p, weight: weightOf(p, own) })));
+  }
+  planned.sort((a, b) => b.weight - a.weight);
+  return planned;
+}

@@ -5,7 +5,7 @@
  */
 import type { DirectoryDelta } from '../directory/graph-reader.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
-import type { Db } from './database.ts';
+import type { Db, Sql } from './database.ts';
 
 export interface MirrorState {
   deltaLink: string | null;
@@ -34,10 +34,7 @@ export class DirectoryMirror {
    */
   async apply(companyId: string, expectedLink: string | null, delta: DirectoryDelta, now: Date): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      await tx.query(`select pg_advisory_xact_lock(hashtextextended('safety-sync:mirror:' || $1::text, 0))`, [companyId]);
-      await tx.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
-      const [cur] = await tx.query<{ delta_link: string | null }>('select delta_link from sync_state where company_id = $1 for update', [companyId]);
-      if ((cur?.delta_link ?? null) !== expectedLink) return false;
+      if (!(await claimMirror(tx, companyId, expectedLink))) return false;
       // A full round replaces the mirror, whatever tenant it held before.
       if (delta.full) await tx.query('delete from directory_mirror where company_id = $1', [companyId]);
       if (delta.removedIds.length > 0) {
@@ -92,6 +89,18 @@ export class DirectoryMirror {
       await tx.query('update sync_state set delta_link = null, mirror_tenant_id = null, mirror_full_at = null where company_id = $1', [companyId]);
     });
   }
+}
+
+/**
+ * Inside a transaction that is about to move a company's mirror on: waits for any other writer of
+ * it (every instance), then says whether the mirror is still at `expectedLink` (compare and set;
+ * false: another instance moved it on since, write nothing). Every mirror write starts with it.
+ */
+export async function claimMirror(tx: Sql, companyId: string, expectedLink: string | null): Promise<boolean> {
+  await tx.query(`select pg_advisory_xact_lock(hashtextextended('safety-sync:mirror:' || $1::text, 0))`, [companyId]);
+  await tx.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
+  const [cur] = await tx.query<{ delta_link: string | null }>('select delta_link from sync_state where company_id = $1 for update', [companyId]);
+  return (cur?.delta_link ?? null) === expectedLink;
 }
 
 /** A changed user over what the mirror knew: only the fields Graph sent replace the old ones. */

@@ -364,6 +364,28 @@ create table plan_skipped_users (
 );
 `,
   },
+  {
+    // 12 is taken by the incremental re-plan branch (mirror change records); this one is independent of it.
+    version: 13,
+    name: 'a full directory round is staged while Graph pages arrive, then switched in at once',
+    sql: `
+-- Issue 9 item 3: a full round's users are written in batches as Graph's pages arrive, so the mirror
+-- write overlaps the read; the round is switched into directory_mirror in one short transaction at
+-- the end (mirror-writer.ts), so a reader of the mirror never sees half a round and a failed or
+-- aborted read leaves the old mirror and delta link as they were. Rows of a round are only read by
+-- the round that wrote them (round_id is random per round): two instances never see each other's.
+-- Unlogged: a staged round does not outlive a crash anyway (it is abandoned with its process).
+create unlogged table directory_mirror_staging (
+  round_id uuid not null,
+  company_id uuid not null,
+  entra_id text not null,
+  data jsonb not null,
+  staged_at timestamptz not null
+);
+create index directory_mirror_staging_round on directory_mirror_staging (round_id);
+create index directory_mirror_staging_company on directory_mirror_staging (company_id, staged_at);
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

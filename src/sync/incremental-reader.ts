@@ -12,6 +12,7 @@ import { assertLinkedTenant, sameTenant } from '../domain/tenant.ts';
 import type { DirectorySnapshot } from '../domain/types.ts';
 import type { Db } from '../store/database.ts';
 import { DirectoryMirror } from '../store/directory-mirror.ts';
+import { startFullRound } from '../store/mirror-writer.ts';
 
 export interface IncrementalOptions {
   fullResyncAfterInMs?: number;
@@ -34,7 +35,11 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
   const clock = options.clock ?? (() => new Date());
   const resyncAfter = options.fullResyncAfterInMs ?? DEFAULT_FULL_RESYNC_IN_MS;
 
-  /** The DESIGN §2 full read; remembers a delta link taken just before it, when Graph gives one. */
+  /**
+   * The DESIGN §2 full read; remembers a delta link taken just before it, when Graph gives one. The
+   * users are staged into the mirror as their pages arrive (mirror-writer.ts) and switched in at
+   * once when the read is done: a failed or aborted read leaves the old mirror and link as they were.
+   */
   async function fullRead(expectedLink: string | null, opts: ReadOptions): Promise<DirectorySnapshot> {
     let link: string | null = null;
     try {
@@ -42,18 +47,40 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
     } catch (e) {
       if (!isAppError(e) || e.code !== 'DIRECTORY_UNAVAILABLE') throw e;
     }
-    const snapshot = await inner.read(opts);
-    // R3: the mirror never holds a user of a tenant the company is not linked to.
-    assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
-    if (link) {
-      await mirror.apply(
-        companyId,
-        expectedLink,
-        { tenantId: snapshot.tenantId, users: snapshot.users, presentFields: new Map(), removedIds: [], deltaLink: link, full: true },
-        clock(),
-      );
+    if (!link) {
+      const snapshot = await inner.read(opts);
+      assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
+      return snapshot;
     }
-    return snapshot;
+    const round = startFullRound(db, companyId, { now: clock() });
+    const onUser = opts.onUser;
+    try {
+      const snapshot = await inner.read({
+        ...opts,
+        onUser: (u) => {
+          round.add(u);
+          onUser?.(u);
+        },
+      });
+      // R3: the mirror never holds a user of a tenant the company is not linked to.
+      assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
+      const switched = round.commit({ expectedLink, tenantId: snapshot.tenantId, deltaLink: link, now: clock() }).then(
+        () => undefined,
+        async (e: unknown) => {
+          await round.discard().catch(() => undefined);
+          throw e;
+        },
+      );
+      if (opts.defer) {
+        // The caller plans while the database switches the round in, and awaits it before keeping the plan.
+        switched.catch(() => undefined);
+        opts.defer(switched);
+      } else await switched;
+      return snapshot;
+    } catch (e) {
+      await round.discard().catch(() => undefined);
+      throw e;
+    }
   }
 
   return {

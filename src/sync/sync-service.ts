@@ -94,16 +94,20 @@ export class SyncService {
     const snapshot = await this.store.snapshot(companyId);
     const linked = snapshot.company.entraTenantId;
     const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader, { clock: this.clock }) : reader;
+    // The mirror switch of a first read may still run in the database while the planner runs here.
+    const deferred: Promise<void>[] = [];
     const directory = await source.read({
       signal: request.signal,
       onProgress: request.onProgress,
       ...(linked ? { expectedTenantId: linked } : {}),
+      defer: (work) => void deferred.push(work),
     });
     // A reader that could not prove the tenant up front is still held to it before anything is kept.
     assertLinkedTenant(linked, directory.tenantId);
     const body = planImport(directory, snapshot);
     // Only a label for the cards, read once the read has proven the tenant: never fails the plan.
     const tenantName = await this.tenantName(directory.tenantId, reader, request.signal ? { signal: request.signal } : {});
+    await Promise.all(deferred);
     if (linked === null) {
       const holder = await this.store.findCompanyByTenant(directory.tenantId);
       if (holder && holder.id !== companyId) {

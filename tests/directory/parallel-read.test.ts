@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { startGraphEmulator, type GraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
-import { createGraphDirectoryReader, requestBudget } from '../../src/directory/graph-reader.ts';
+import { createGraphDirectoryReader, requestBudget, weightedSlots } from '../../src/directory/graph-reader.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import type { DirectoryUser } from '../../src/domain/types.ts';
 
@@ -128,6 +128,29 @@ describe('parallel directory read (partitions against the Graph emulator)', func
     assert.deepEqual(new Set(streamed), new Set(snapshot.users));
   });
 
+  it('defect: a UPN prefix holding most of the tenant was read as one long nextLink chain; it is split, no chain much longer than its share', async () => {
+    // 3,000 users, 60% of them "s…" (seven second letters), the rest over the alphabet: 30 pages of 100, 4 in flight.
+    const users: GraphUserInput[] = Array.from({ length: 3000 }, (_, i) => ({
+      id: id(i),
+      userPrincipalName: i % 10 < 6 ? `s${'abcdefg'[i % 7]}${i}@contoso.com` : `${'abcdefghijklmnopqrtuvwxyz'[i % 25]}${i}@contoso.com`,
+      displayName: `U ${i}`,
+    }));
+    emu = await startGraphEmulator({ tenant: { tenantId: TENANT, displayName: 'T', users, directoryRoles: {} } });
+    const before = emu.requestLog.length;
+    const snapshot = await reader({ concurrency: 4, pageSize: 100 }).read();
+    assert.equal(snapshot.users.length, 3000);
+    assert.equal(new Set(snapshot.users.map((u) => u.id)).size, 3000);
+    // A chain is the requests of one $filter (its first link and its nextLinks).
+    const chains = new Map<string, number>();
+    for (const r of emu.requestLog.slice(before)) {
+      const f = new URL(r.url, 'http://x').searchParams.get('$filter');
+      if (f !== null) chains.set(f, (chains.get(f) ?? 0) + 1);
+    }
+    const longest = Math.max(...chains.values());
+    // 30 pages over 4 slots is 7.5 rounds; the "s" prefix alone would be 18 pages in a row.
+    assert.ok(longest <= 9, `the longest chain was ${longest} pages (${chains.size} partitions)`);
+  });
+
   it('a partition that fails for good fails the read, and the other partitions stop with it', async () => {
     emu = await startGraphEmulator({ tenant: { tenantId: TENANT, displayName: 'T', users: mixedTenant(1500), directoryRoles: {} } });
     const before = emu.requestLog.length;
@@ -146,6 +169,31 @@ describe('parallel directory read (partitions against the Graph emulator)', func
     // (and a few already on the wire when the failure came): never the 30 pages of the whole read.
     const asked = emu.requestLog.length - before;
     assert.ok(asked <= 2 + 4 * 2 + 4, `${asked} requests`);
+  });
+});
+
+describe('weighted slots (the partitions\' share of the requests in flight)', () => {
+  it('a freed slot goes to the waiting task with the lowest key, the first to ask among equals', async () => {
+    const slots = weightedSlots(1);
+    let release!: () => void;
+    const started: string[] = [];
+    const held = slots.run(0, () => new Promise<void>((r) => (release = r)));
+    const tasks = (
+      [
+        ['c', 3],
+        ['a1', 1],
+        ['b', 2],
+        ['a2', 1],
+      ] as const
+    ).map(([name, key]) =>
+      slots.run(key, async () => {
+        started.push(name);
+      }),
+    );
+    assert.deepEqual(started, [], 'nothing starts while the one slot is taken');
+    release();
+    await Promise.all([held, ...tasks]);
+    assert.deepEqual(started, ['a1', 'a2', 'b', 'c']);
   });
 });
 

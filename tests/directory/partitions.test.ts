@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { evaluateUserFilter, parseUserFilter, completeGraphUser } from '../../src/devtools/graph-emulator.ts';
-import { partitionFilter, partitionLink, ROOT_PARTITION, splitPartition, type Partition } from '../../src/directory/partitions.ts';
+import { inPartition, MAX_PLANNED_PARTITIONS, partitionFilter, partitionLink, planPartitions, ROOT_PARTITION, splitPartition, type Partition } from '../../src/directory/partitions.ts';
 
 /** Deterministic pseudo-random numbers (a test never depends on chance). */
 function lcg(seed: number): () => number {
@@ -84,5 +84,40 @@ describe('directory read partitions (pure)', () => {
         assert.equal(hits, 1, `seed ${seed}: ${JSON.stringify(upn)} is in ${hits} partitions`);
       });
     }
+  });
+  it('planPartitions covers every UPN exactly once, heaviest first, whatever the sample (six seeds, and a skewed one)', () => {
+    const skewed = Array.from({ length: 1000 }, (_, i) => (i % 10 < 6 ? `s${'abcdefghij'[i % 7]}${i}@contoso.com` : `${'abcdefghijklmnopqrstuvwxyz'[i % 26]}${i}@contoso.com`));
+    const samples = [...[1, 2, 3, 4, 5, 6].map((seed) => randomUpns(1000, lcg(seed))), skewed];
+    samples.forEach((upns, n) => {
+      const planned = planPartitions(upns.slice(0, 300), 8)!;
+      assert.ok(planned.length > 1 && planned.length <= MAX_PLANNED_PARTITIONS, `sample ${n}: ${planned.length} partitions`);
+      assert.deepEqual(planned.map((p) => p.weight), [...planned.map((p) => p.weight)].sort((a, b) => b - a), 'heaviest first');
+      const parsed = planned.map(({ partition }) => parseUserFilter(partitionFilter(partition).filter!));
+      upns.forEach((upn, i) => {
+        const user = completeGraphUser({ id: String(i), userPrincipalName: upn });
+        const hits = parsed.filter((f) => evaluateUserFilter(f, user) === true).length;
+        assert.equal(hits, 1, `sample ${n}: ${JSON.stringify(upn)} is in ${hits} partitions`);
+      });
+    });
+  });
+
+  it('defect: one UPN prefix holding most users was one long nextLink chain; planPartitions splits any partition above its slot\'s share of the sample', () => {
+    // 60% of the users start with "s" (second letters a–g), the rest with any letter.
+    const sample = Array.from({ length: 999 }, (_, i) => (i % 10 < 6 ? `s${'abcdefg'[i % 7]}${i}@contoso.com` : `${'abcdefghijklmnopqrtuvwxyz'[i % 25]}${i}@contoso.com`));
+    const planned = planPartitions(sample, 8)!;
+    const limit = 999 / 8;
+    for (const { partition, weight } of planned) {
+      assert.equal(weight, sample.filter((u) => inPartition(partition, u)).length, 'the weight is the sampled users in it');
+      assert.ok(weight <= limit, `${partition.prefix}/${partition.exclude.join(',')}: ${weight} of 999 sampled users in one chain`);
+    }
+    assert.ok(planned.some((p) => p.partition.prefix.startsWith('s') && p.partition.prefix.length === 2), 'the heavy prefix was split by its next letter');
+  });
+
+  it('planPartitions does not cut a balanced sample finer than it needs (each part within its slot\'s share)', () => {
+    // The bench tenant: user0…user998 -> user0 … user9 (111 each) and the rest: no further split for 8 slots.
+    const planned = planPartitions(Array.from({ length: 999 }, (_, i) => `user${i}@bench.example.com`), 8)!;
+    assert.equal(planned.length, 11);
+    assert.deepEqual(planned.slice(0, 9).map((p) => p.weight), [...Array(8).fill(111), 110]); // user9…: 9, 90–99, 900–998
+    assert.equal(planPartitions([null, 'same@x', 'SAME@x'], 8), null, 'a sample that cannot split the root');
   });
 });
