@@ -37,7 +37,8 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  url = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  // application_name names this server's backends, so the load generator can sample their waits (--sample-waits).
+  url = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}&application_name=${schema}`;
 }
 
 const store = await SafetyStore.open(await openDatabase(url));
@@ -83,7 +84,7 @@ if (values.mode === 'real') {
 } else {
   base = await bare(store, tokens, users);
 }
-process.stdout.write(`${JSON.stringify({ url: base, token, users: seeded })}\n`);
+process.stdout.write(`${JSON.stringify({ url: base, token, users: seeded, applicationName: schema ?? null })}\n`);
 process.on('SIGTERM', () => void close().finally(() => process.exit(0)));
 
 // ---------------------------------------------------------------- the bare limit

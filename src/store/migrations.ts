@@ -364,6 +364,65 @@ create table plan_skipped_users (
 );
 `,
   },
+  {
+    version: 12,
+    name: 'the data version in per-company slots, so SCIM writes of one company run side by side',
+    sql: `
+-- Issue 9 item 7. Every write of a company's users, departments, memberships or roles bumped the one
+-- companies.data_version (B3) from a statement trigger, so every such write held the company row until
+-- it committed: SCIM writes of one company ran one at a time. The version is now the company row's own
+-- part (planner inputs on the row, migration 5) plus a sum over 64 slot rows;
+-- a transaction bumps the slot (its transaction id modulo 64), so concurrent
+-- writers of one company seldom meet. Every committed write still adds at least 1 to the sum, so a
+-- plan made before it is stale after it (B3). company_data_version(id) is the one way to read it.
+alter table companies rename column data_version to data_version_base;
+create table company_version_slots (
+  company_id uuid not null references companies(id) on delete cascade,
+  slot integer not null check (slot >= 0 and slot < 64),
+  version bigint not null default 0,
+  primary key (company_id, slot)
+);
+insert into company_version_slots (company_id, slot)
+  select c.id, s from companies c, generate_series(0, 63) s;
+
+create function company_version_slots_create() returns trigger language plpgsql as $$
+begin
+  insert into company_version_slots (company_id, slot) select new.id, s from generate_series(0, 63) s;
+  return null;
+end $$;
+create trigger companies_version_slots after insert on companies
+  for each row execute function company_version_slots_create();
+
+-- The slot a transaction bumps: the same for all its statements (so it waits for at most one slot),
+-- and what the SCIM write lock (company-lock.ts) locks first.
+create function company_version_slot() returns integer language sql volatile as $$
+  select (txid_current() % 64)::integer
+$$;
+
+create or replace function bump_company_version() returns trigger language plpgsql as $$
+declare
+  mine integer := company_version_slot();
+begin
+  update company_version_slots set version = version + 1
+   where company_id in (select distinct company_id from changed_rows) and slot = mine;
+  return null;
+end $$;
+
+create or replace function bump_company_version_on_inputs() returns trigger language plpgsql as $$
+begin
+  if (new.plan, new.max_users, new.entra_tenant_id, new.initial_password_hash, new.deletion_threshold)
+     is distinct from (old.plan, old.max_users, old.entra_tenant_id, old.initial_password_hash, old.deletion_threshold) then
+    new.data_version_base := greatest(new.data_version_base, old.data_version_base + 1);
+  end if;
+  return new;
+end $$;
+
+create function company_data_version(company uuid) returns bigint language sql stable as $$
+  select c.data_version_base + coalesce((select sum(v.version) from company_version_slots v where v.company_id = c.id), 0)::bigint
+    from companies c where c.id = company
+$$;
+`,
+  },
 ];
 
 export async function migrate(db: Db): Promise<number> {

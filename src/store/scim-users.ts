@@ -1,6 +1,6 @@
 /**
  * The users SCIM provisions (DESIGN S3–S6, S11, S13, S14). Every write runs in
- * one transaction, serialised per company, and is recorded in change_log with
+ * one transaction, under the company's shared SCIM lock (company-lock.ts), and is recorded in change_log with
  * origin 'scim'. Departments follow R8–R11; only the SCIM-managed roles
  * (systemAdmin, guest) are ever replaced.
  */
@@ -11,7 +11,7 @@ import { ENTRA_CONTAINER_DEPARTMENT, type Role, type SafetyUser } from '../domai
 import type { Db, Sql } from './database.ts';
 import { guard, toUser, type UserRow } from './rows.ts';
 import { diffDocs, logChange, userDoc } from './safety-store.ts';
-import { lockCompanyForWriteInOne } from './company-lock.ts';
+import { lockCompanyForScimWrite } from './company-lock.ts';
 import { compileUserQuery, type UserQuery } from './scim-query.ts';
 
 /** Entra app role values (S4). USER means "no SCIM-managed role". */
@@ -81,9 +81,9 @@ const SCIM_COLUMNS = `u.id, u.login_name, u.name, u.yomi, u.email, u.phone, u.me
        coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json) as roles`;
 
 const READ_USER = `select ${SCIM_COLUMNS} from users u where u.company_id = $1 and u.id = $2`;
-/** Locks the row, and puts lock_timeout back after the company lock (company-lock.ts) in the same statement. */
-const READ_USER_FOR_UPDATE = `select ${SCIM_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored
-  from users u where u.company_id = $1 and u.id = $2 for update of u`;
+/** After the company lock locked the row (company-lock.ts): reads it with a fresh snapshot and puts lock_timeout back. */
+const READ_LOCKED_USER = `select ${SCIM_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored
+  from users u where u.company_id = $1 and u.id = $2`;
 
 /** The user as history shows it: the public fields plus the SCIM-only ones. */
 const historyDoc = (u: ScimUser): Record<string, unknown> => ({
@@ -144,7 +144,7 @@ export class ScimUserStore {
   async create(companyId: string, input: ScimUserCreate, actor: string): Promise<{ user: ScimUser; linked: boolean }> {
     return guard(
       this.db.transaction(async (tx) => {
-        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId, { creating: true });
         const targetId = await findLinkTarget(tx, companyId, company.max_users, input, previousLockTimeout);
         if (targetId) {
           const existing = await readScimUser(tx, companyId, targetId, true);
@@ -195,7 +195,7 @@ export class ScimUserStore {
     if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
     return guard(
       this.db.transaction(async (tx) => {
-        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId, { userId });
         const before = await readScimUser(tx, companyId, userId, true, previousLockTimeout);
         return applyWrite(tx, companyId, company, before, change(before), actor);
       }),
@@ -203,6 +203,13 @@ export class ScimUserStore {
   }
 }
 
+/**
+ * The user; `forUpdate`: locked for the rest of the transaction. With `restoreLockTimeout` the row is
+ * already locked (lockCompanyForScimWrite with its userId) and this read puts lock_timeout back;
+ * without, the row is locked by one statement and read by the next, so the read's snapshot is taken
+ * after any wait for the row (a statement that waits reads the memberships and roles as they were
+ * before the wait).
+ */
 export async function readScimUser(
   sql: Sql,
   companyId: string,
@@ -211,27 +218,35 @@ export async function readScimUser(
   restoreLockTimeout?: string,
 ): Promise<ScimUser> {
   if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
+  if (forUpdate && restoreLockTimeout === undefined) {
+    await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId], { name: 'scim-user-lock' });
+  }
   const [row] = forUpdate && restoreLockTimeout !== undefined
-    ? await sql.query<ScimUserRow>(READ_USER_FOR_UPDATE, [companyId, userId, restoreLockTimeout], { name: 'scim-user-read-for-update' })
-    : await sql.query<ScimUserRow>(forUpdate ? `${READ_USER} for update of u` : READ_USER, [companyId, userId], {
-        name: forUpdate ? 'scim-user-read-locked' : 'scim-user-read',
-      });
+    ? await sql.query<ScimUserRow>(READ_LOCKED_USER, [companyId, userId, restoreLockTimeout], { name: 'scim-user-read-locked' })
+    : await sql.query<ScimUserRow>(READ_USER, [companyId, userId], { name: 'scim-user-read' });
   if (!row) throw new AppError('NOT_FOUND', 'User not found.');
   return toScimUser(row);
 }
 
 /**
- * SCIM writes of one company run one at a time (linking and department creation stay consistent),
- * and behind a running import, never across it: the company row is locked before any user row
- * (defect 4, see company-lock.ts). The caller's next statement puts lock_timeout back.
+ * SCIM writes of one company run side by side, each under its user's row lock, and never across an
+ * import or an admin write: they share the company lock (company-lock.ts) and take it before any user
+ * row (defect 4); with `userId` the same statement then locks that user's row. Creates (`creating`)
+ * also queue on the company's create lock, so linking (S6) and the user limit (R29) see every earlier
+ * POST. The caller's next statement puts lock_timeout back.
  */
-async function lockCompany(tx: Sql, companyId: string): Promise<{ company: CompanyFacts; previousLockTimeout: string }> {
+async function lockCompany(
+  tx: Sql,
+  companyId: string,
+  options: { creating?: boolean; userId?: string },
+): Promise<{ company: CompanyFacts; previousLockTimeout: string }> {
   if (!UUID_RE.test(companyId)) throw new AppError('NOT_FOUND', 'Company not found.');
-  const { row, previousLockTimeout } = await lockCompanyForWriteInOne<CompanyFacts & Record<string, unknown>>(tx, companyId, [
-    'root_department_id',
-    'initial_password_hash',
-    'max_users',
-  ]);
+  const { row, previousLockTimeout } = await lockCompanyForScimWrite<CompanyFacts & Record<string, unknown>>(
+    tx,
+    companyId,
+    ['root_department_id', 'initial_password_hash', 'max_users'],
+    options,
+  );
   return { company: row, previousLockTimeout };
 }
 
