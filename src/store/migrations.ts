@@ -399,12 +399,22 @@ create function company_version_slot() returns integer language sql volatile as 
   select (txid_current() % 64)::integer
 $$;
 
+-- Once per transaction and company: a SCIM PATCH writes four tables in one statement and the user
+-- row in the next; one bump is enough for B3 (a plan is stale once any write commits), and the rest
+-- only rewrote the slot row. The companies this transaction bumped are kept in a transaction-local
+-- setting (undone with the transaction, or with a savepoint rolled back together with its bump).
 create or replace function bump_company_version() returns trigger language plpgsql as $$
 declare
-  mine integer := company_version_slot();
+  company uuid;
+  bumped text;
 begin
-  update company_version_slots set version = version + 1
-   where company_id in (select distinct company_id from changed_rows) and slot = mine;
+  for company in select distinct company_id from changed_rows loop
+    bumped := coalesce(current_setting('safety_sync.version_bumped', true), '');
+    if position(company::text in bumped) = 0 then
+      update company_version_slots set version = version + 1 where company_id = company and slot = (select company_version_slot());
+      perform set_config('safety_sync.version_bumped', bumped || company::text || ',', true);
+    end if;
+  end loop;
   return null;
 end $$;
 
