@@ -8,6 +8,7 @@
  *   npm run bench:scim -- [--users 500] [--connections 16] [--duration 10] [--only real|bare]
  *   BENCH_SCIM_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:scim   (profile the servers)
  *   npm run bench:scim -- --engine postgres --sample-waits   (PostgreSQL only; what the server's backends wait on)
+ *   BENCH_SCIM_TIMINGS=1 npm run bench:scim   (each server prints its time per request type at exit)
  *
  * The mix, per connection, repeating: GET ?filter=userName eq, PATCH (Entra's path form), GET
  * ?filter=externalId eq, PATCH (path-less form with role and phone), four times in all, then a POST
