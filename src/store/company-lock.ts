@@ -3,17 +3,19 @@
  * departments, and which of those writes may run side by side.
  *
  * The order: (1) the company's gate, an advisory lock keyed by the company id (and, for a SCIM
- * POST, the company's create lock); (2) the company row or, for SCIM, the transaction's data-version
- * slot (migration 12); (3) user rows; (4) departments and memberships. Nothing waits on an earlier lock while holding a later one, so these writers cannot
+ * POST, the keys it links by); (2) the company row or, for SCIM, the transaction's data-version
+ * slot (migration 12); (3) user rows; (4) departments and memberships; (5) for a SCIM POST, the
+ * company's create lock, held from its insert to its commit. Nothing waits on an earlier lock while holding a later one, so these writers cannot
  * deadlock one another (before defect 4 a SCIM write locked a user and then, through the data-version
  * trigger, the company row, while an import held them the other way round).
  *
  * The gate is a reader-writer lock:
  * - exclusive: an import or undo (the whole transaction, R5), an admin API write of users or
  *   departments, a change of the company row — they run one at a time and never beside a SCIM write;
- * - shared: SCIM writes. They run side by side, each on its own user row; POSTs also take the
- *   company's create lock, so the link-or-create decision and the user limit (S6, R29) see every
- *   earlier POST. The data version (B3) no longer serialises them: each transaction bumps one of 64
+ * - shared: SCIM writes. They run side by side, each on its own user row. POSTs of the same user
+ *   (same userName, email or externalId) queue on those keys, so the link-or-create decision (S6)
+ *   sees every earlier one; creates commit one at a time under the company's create lock, taken
+ *   last, so the user limit (R29) counts every earlier create. The data version (B3) no longer serialises them: each transaction bumps one of 64
  *   slot rows (company_data_version sums them), and locks that slot first.
  * PostgreSQL queues advisory locks fairly: once an import waits for the gate, later SCIM writes queue
  * behind it instead of starving it (a row locked `for share` by a stream of writers would: new share
@@ -34,8 +36,13 @@ export const COMPANY_LOCK_WAIT_MS = 15_000;
 
 /** The company's gate (advisory lock key) for the company id in parameter `$n`. */
 const gate = (n: number) => `hashtextextended('safety-sync:company-gate:' || $${n}::uuid::text, 0)`;
-/** Serialises a company's SCIM creates (link-or-create and the user limit), inside the shared gate. */
-const createLock = (n: number) => `hashtextextended('safety-sync:company-create:' || $${n}::uuid::text, 0)`;
+/**
+ * The company's create lock, taken by a SCIM POST's insert and held to its commit: creates of one
+ * company commit one at a time, each counting the users committed before it (R29). SQL over a
+ * company id parameter; the last lock a SCIM POST takes (only the departments of a department met
+ * for the first time are inserted after it, and a POST that holds one of those has this lock already).
+ */
+export const companyCreateLock = (param: string) => `pg_advisory_xact_lock(hashtextextended('safety-sync:company-create:' || ${param}::uuid::text, 0))`;
 
 const boundedWait = (waitMs: number | undefined) => `${Math.max(1, Math.floor(waitMs ?? COMPANY_LOCK_WAIT_MS))}ms`;
 
@@ -75,8 +82,9 @@ export async function lockCompanyForImport<T extends Record<string, unknown>>(tx
 }
 
 /**
- * The shared company lock of a SCIM write, in one statement (SCIM at 500 requests/s): the gate shared
- * (and the company's create lock when `creating`), then the transaction's data-version slot row, then
+ * The shared company lock of a SCIM write, in one statement (SCIM at 500 requests/s): the gate shared,
+ * then the user keys (`keys`: what a POST links by; advisory locks taken in one global order), then
+ * the transaction's data-version slot row, then
  * (with `userId`) the user's row, and the company's columns read. lock_timeout is bounded by a subquery
  * evaluated before any of these waits; the caller puts it back with `set_config('lock_timeout',
  * previousLockTimeout, true)` in its next statement, before it waits on any other lock.
@@ -90,18 +98,20 @@ export async function lockCompanyForScimWrite<T extends Record<string, unknown>>
   tx: Sql,
   companyId: string,
   columns: string[],
-  options: { waitMs?: number; creating?: boolean; userId?: string } = {},
+  options: { waitMs?: number; keys?: string[]; userId?: string } = {},
 ): Promise<{ row: T; previousLockTimeout: string }> {
   const user = options.userId !== undefined;
   const [row] = await tx.query<T & { previous_lock_timeout: string }>(
     `select s.previous_lock_timeout, ${columns.map((c) => `c.${c}`).join(', ')}
        from (select current_setting('lock_timeout') as previous_lock_timeout, set_config('lock_timeout', $2, true) as bounded,
                     pg_advisory_xact_lock_shared(${gate(1)}) is null as gated,
-                    case when $3::boolean then pg_advisory_xact_lock(${createLock(1)}) is null end as creating) s,
+                    (select count(*) from (select pg_advisory_xact_lock(k) is null from
+                       (select distinct hashtextextended('safety-sync:user-key:' || $1::uuid::text || ':' || x, 0) as k
+                          from unnest($3::text[]) x) keys order by k) locked) as keyed) s,
             companies c, company_version_slots v${user ? ', users u' : ''}
       where c.id = $1 and v.company_id = c.id and v.slot = company_version_slot()${user ? ' and u.company_id = c.id and u.id = $4' : ''}
         for no key update of v${user ? ' for update of u' : ''}`,
-    [companyId, boundedWait(options.waitMs), options.creating === true, ...(user ? [options.userId] : [])],
+    [companyId, boundedWait(options.waitMs), options.keys ?? [], ...(user ? [options.userId] : [])],
     // Named per shape (prepared once per connection); a name is at most 63 bytes.
     { name: `scim-company-lock-${createHash('sha1').update(`${columns.join(',')}:${user}`).digest('hex').slice(0, 16)}` },
   );

@@ -14,6 +14,7 @@
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import type { Company, Plan } from '../../src/domain/types.ts';
+import { companyCreateLock } from '../../src/store/company-lock.ts';
 import { startGraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
 import { postgresSchemaUrl } from '../helpers/databases.ts';
 import { startTestServer, type TestServer } from '../helpers/api.ts';
@@ -303,6 +304,66 @@ describe('SCIM writes of one company side by side, never across an import (issue
       const first = mine.reduce((a, b) => (a < b ? a : b));
       const last = mine.reduce((a, b) => (a > b ? a : b));
       assert.deepEqual(log.filter((r) => r.origin === 'scim' && BigInt(r.id) > first && BigInt(r.id) < last), []);
+    }
+  });
+
+  /** The side connection holds the company's create lock, as a POST between its insert and its commit does. */
+  const holdCreateLock = async () => {
+    await side.query('begin');
+    await side.query(`select ${companyCreateLock('$1')} is null`, [company.id]);
+  };
+  const sidePid = () => (side as unknown as { processID: number }).processID;
+
+  it('two POSTs of the same userName at once: the second links to the user the first created (S6), as one after the other would', async () => {
+    await holdCreateLock();
+    const answers: Array<Promise<Answer>> = [];
+    try {
+      let settled = 0;
+      answers.push(post('twice').finally(() => settled++));
+      await someoneWaitsOn('the first POST waits at its commit', sidePid(), () => (settled > 0 ? 'the first POST answered without the create lock' : null));
+      answers.push(post('twice').finally(() => settled++));
+      // The second queues on the first (the userName's key), not on the held lock.
+      await until(
+        'the second POST waits for the first',
+        `select 1 from pg_stat_activity w join pg_stat_activity f on f.pid = any(pg_blocking_pids(w.pid))
+          where w.application_name = $1 and $2::int = any(pg_blocking_pids(f.pid))`,
+        [APP, sidePid()],
+        () => (settled > 0 ? 'a POST answered while the first waited' : null),
+      );
+    } finally {
+      await side.query('rollback');
+    }
+    const [first, second] = await Promise.all(answers);
+    assert.equal(first!.status, 201, first!.text);
+    assert.equal(second!.status, 201, second!.text);
+    assert.equal(second!.body.id, first!.body.id, 'one user, linked by the second POST');
+  });
+
+  it('R29: POSTs racing for the last place under the user limit create exactly one user', async () => {
+    const count = (await t.call<unknown[]>('GET', `${P()}/users`)).body.length;
+    assert.equal((await t.call('PATCH', P(), { maxUsers: count + 1 })).status, 200);
+    try {
+      await holdCreateLock();
+      const answers: Array<Promise<Answer>> = [];
+      try {
+        let settled = 0;
+        for (let i = 0; i < 4; i++) answers.push(post(`last-place-${i}`).finally(() => settled++));
+        // All four have inserted their user and wait for the create lock: none was refused early.
+        await until(
+          'four POSTs wait at their commit',
+          `select count(*) from pg_stat_activity where application_name = $1 and $2::int = any(pg_blocking_pids(pid)) having count(*) >= 4`,
+          [APP, sidePid()],
+          () => (settled > 0 ? 'a POST answered without waiting for the create lock' : null),
+        );
+      } finally {
+        await side.query('rollback');
+      }
+      const done = await Promise.all(answers);
+      assert.equal(done.filter((a) => a.status === 201).length, 1, done.map((a) => `${a.status} ${a.text}`).join('\n'));
+      assert.equal(done.filter((a) => a.status === 403).length, 3);
+      assert.equal((await t.call<unknown[]>('GET', `${P()}/users`)).body.length, count + 1);
+    } finally {
+      await t.call('PATCH', P(), { maxUsers: 10_000 });
     }
   });
 });
