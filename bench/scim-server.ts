@@ -8,7 +8,7 @@
  *   --database    memory: (PGlite in memory) or postgres://… (a fresh schema, dropped at exit)
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { registerScimRoutes } from '../src/api/scim/routes.ts';
@@ -37,7 +37,8 @@ if (/^postgres(ql)?:\/\//.test(url)) {
   await admin.connect();
   await admin.query(`create schema ${schema}`);
   await admin.end();
-  url = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  // application_name names this server's backends, so the load generator can sample their waits (--sample-waits).
+  url = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}&application_name=${schema}`;
 }
 
 const store = await SafetyStore.open(await openDatabase(url));
@@ -76,15 +77,49 @@ const close = async () => {
   }
 };
 
+/**
+ * Server-side time per request type (from the request's arrival to the last byte of the answer), so
+ * the bench can say where the time goes for each kind of request of Entra's mix. Printed on stderr at
+ * exit: request type, count, mean, p50, p99.
+ */
+const timings = new Map<string, number[]>();
+const requestType = (req: IncomingMessage) => {
+  const url = req.url ?? '';
+  if (req.method === 'GET') return /userName/.test(decodeURIComponent(url)) ? 'GET filter userName eq' : 'GET filter externalId eq';
+  return `${req.method}`;
+};
+const timed = (server: Server) =>
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    res.on('finish', () => {
+      const type = requestType(req);
+      const list = timings.get(type) ?? [];
+      list.push(performance.now() - t0);
+      timings.set(type, list);
+    });
+  });
+const printTimings = () => {
+  const lines = [...timings.entries()].sort().map(([type, list]) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(1);
+    return `  ${type.padEnd(26)} n=${String(list.length).padStart(5)}  mean ${(list.reduce((a, b) => a + b, 0) / list.length).toFixed(1)} ms  p50 ${at(0.5)} ms  p99 ${at(0.99)} ms`;
+  });
+  process.stderr.write(`${values.mode} server, time in the server per request type (arrival to last byte):\n${lines.join('\n')}\n`);
+};
+
 let base: string;
 if (values.mode === 'real') {
   const server = createHttpServer({ store, log: silentLogger, registrars: [(s) => registerScimRoutes(s, { store, log: silentLogger })] });
+  timed(server.server);
   base = await listen(server, 0, '127.0.0.1');
 } else {
   base = await bare(store, tokens, users);
 }
-process.stdout.write(`${JSON.stringify({ url: base, token, users: seeded })}\n`);
-process.on('SIGTERM', () => void close().finally(() => process.exit(0)));
+process.stdout.write(`${JSON.stringify({ url: base, token, users: seeded, applicationName: schema ?? null })}\n`);
+process.on('SIGTERM', () => {
+  if (process.env.BENCH_SCIM_TIMINGS) printTimings();
+  void close().finally(() => process.exit(0));
+});
 
 // ---------------------------------------------------------------- the bare limit
 
@@ -140,6 +175,7 @@ async function bare(store: SafetyStore, tokens: ScimTokenStore, users: ScimUserS
       send(res, 405);
     })().catch(() => send(res, 500));
   });
+  timed(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return `http://127.0.0.1:${address.port}`;

@@ -7,6 +7,8 @@
  *
  *   npm run bench:scim -- [--users 500] [--connections 16] [--duration 10] [--only real|bare]
  *   BENCH_SCIM_SERVER_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench:scim   (profile the servers)
+ *   npm run bench:scim -- --engine postgres --sample-waits   (PostgreSQL only; what the server's backends wait on)
+ *   BENCH_SCIM_TIMINGS=1 npm run bench:scim   (each server prints its time per request type at exit)
  *
  * The mix, per connection, repeating: GET ?filter=userName eq, PATCH (Entra's path form), GET
  * ?filter=externalId eq, PATCH (path-less form with role and phone), four times in all, then a POST
@@ -19,6 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import pg from 'pg';
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +29,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '16' },
     duration: { type: 'string', default: '10' },
     only: { type: 'string' },
+    engine: { type: 'string' },
+    'sample-waits': { type: 'boolean', default: false },
   },
 });
 const connections = Number(values.connections);
@@ -39,6 +44,47 @@ interface Started {
   url: string;
   token: string;
   users: Array<{ id: string; userName: string; externalId: string }>;
+  applicationName: string | null;
+}
+
+/**
+ * --sample-waits: polls pg_stat_activity for the bench server's own backends (its application_name)
+ * while the load runs, and prints what they were doing: a profile of the database side. Each sample
+ * counts every backend once: `active` with no wait event is running on a CPU; `Lock` waits are row or
+ * transaction locks; `idle in transaction` (Client/ClientRead) is the server's turn between statements.
+ */
+function sampleWaits(applicationName: string): { stop(): Promise<string> } {
+  const client = new pg.Client({ connectionString: postgres });
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    await client.connect();
+    while (running) {
+      const { rows } = await client.query<{ k: string }>(
+        `select state || ' | ' || coalesce(wait_event_type || ':' || wait_event, 'on CPU') || ' | ' ||
+                left(regexp_replace(query, '\\s+', ' ', 'g'), 70) as k
+           from pg_stat_activity where application_name = $1`,
+        [applicationName],
+      );
+      samples++;
+      for (const r of rows) counts.set(r.k, (counts.get(r.k) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await client.end();
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      const top = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25);
+      return [
+        `pg_stat_activity, ${samples} samples, ${(total / Math.max(samples, 1)).toFixed(1)} backends on average (state | wait | statement):`,
+        ...top.map(([k, n]) => `${((100 * n) / total).toFixed(1).padStart(5)}%  ${k}`),
+      ].join('\n');
+    },
+  };
 }
 
 async function startServer(mode: string, database: string): Promise<Started> {
@@ -135,6 +181,7 @@ async function load(s: Started) {
 
 const targets: Array<{ mode: 'real' | 'bare'; engine: string; database: string }> = [];
 for (const [engine, database] of [['PGlite (in memory)', 'memory:'], ...(postgres ? [['PostgreSQL', postgres]] : [])] as Array<[string, string]>) {
+  if (values.engine && !engine.toLowerCase().startsWith(values.engine.toLowerCase())) continue;
   for (const mode of ['real', 'bare'] as const) if (!values.only || values.only === mode) targets.push({ mode, engine, database });
 }
 
@@ -142,8 +189,10 @@ const rows: string[] = [];
 let failures = 0;
 for (const t of targets) {
   const s = await startServer(t.mode, t.database);
+  const sampler = values['sample-waits'] && s.applicationName ? sampleWaits(s.applicationName) : null;
   try {
     const r = await load(s);
+    if (sampler) console.error(`${t.engine}, ${t.mode}: ${await sampler.stop()}`);
     const bad = r.non2xx + r.errors + r.timeouts;
     failures += bad;
     rows.push(

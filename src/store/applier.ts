@@ -9,6 +9,7 @@ import { assessPlan, planRefusal } from '../domain/plan-status.ts';
 import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
+import { dataVersionOf, lockCompanyForImport } from './company-lock.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import type { SafetyUser } from '../domain/types.ts';
 import {
@@ -101,9 +102,11 @@ export async function enterApply(
   // A plan settled already (cancelled, expired, stale) is refused by its own code, even while another import runs.
   if (current.status !== 'pending') throw refusalOf(current.status);
   await acquireImportLock(tx, plan.companyId);
-  const [company] = await tx.query<CompanyLockRow>(
-    'select data_version, entra_tenant_id, root_department_id, initial_password_hash from companies where id = $1 for update',
-    [plan.companyId],
+  // The gate, then the company row, for the whole transaction: SCIM and admin writes wait (company-lock.ts).
+  const company = await lockCompanyForImport<CompanyLockRow & Record<string, unknown>>(
+    tx,
+    plan.companyId,
+    `${dataVersionOf('id')} as data_version, entra_tenant_id, root_department_id, initial_password_hash`,
   );
   if (!company) throw new AppError('NOT_FOUND', 'Company not found.');
   const status = assessPlan(

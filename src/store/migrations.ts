@@ -365,7 +365,6 @@ create table plan_skipped_users (
 `,
   },
   {
-    // 12 is taken by the incremental re-plan branch (mirror change records); this one is independent of it.
     version: 13,
     name: 'a full directory round is staged while Graph pages arrive, then switched in at once',
     sql: `
@@ -384,6 +383,75 @@ create unlogged table directory_mirror_staging (
 );
 create index directory_mirror_staging_round on directory_mirror_staging (round_id);
 create index directory_mirror_staging_company on directory_mirror_staging (company_id, staged_at);
+`,
+  },
+  {
+    version: 14,
+    name: 'the data version in per-company slots, so SCIM writes of one company run side by side',
+    sql: `
+-- Issue 9 item 7. Every write of a company's users, departments, memberships or roles bumped the one
+-- companies.data_version (B3) from a statement trigger, so every such write held the company row until
+-- it committed: SCIM writes of one company ran one at a time. The version is now the company row's own
+-- part (planner inputs on the row, migration 5) plus a sum over 64 slot rows;
+-- a transaction bumps the slot (its transaction id modulo 64), so concurrent
+-- writers of one company seldom meet. Every committed write still adds at least 1 to the sum, so a
+-- plan made before it is stale after it (B3). company_data_version(id) is the one way to read it.
+alter table companies rename column data_version to data_version_base;
+create table company_version_slots (
+  company_id uuid not null references companies(id) on delete cascade,
+  slot integer not null check (slot >= 0 and slot < 64),
+  version bigint not null default 0,
+  primary key (company_id, slot)
+);
+insert into company_version_slots (company_id, slot)
+  select c.id, s from companies c, generate_series(0, 63) s;
+
+create function company_version_slots_create() returns trigger language plpgsql as $$
+begin
+  insert into company_version_slots (company_id, slot) select new.id, s from generate_series(0, 63) s;
+  return null;
+end $$;
+create trigger companies_version_slots after insert on companies
+  for each row execute function company_version_slots_create();
+
+-- The slot a transaction bumps: the same for all its statements (so it waits for at most one slot),
+-- and what the SCIM write lock (company-lock.ts) locks first.
+create function company_version_slot() returns integer language sql volatile as $$
+  select (txid_current() % 64)::integer
+$$;
+
+-- Once per transaction and company: a SCIM PATCH writes four tables in one statement and the user
+-- row in the next; one bump is enough for B3 (a plan is stale once any write commits), and the rest
+-- only rewrote the slot row. The companies this transaction bumped are kept in a transaction-local
+-- setting (undone with the transaction, or with a savepoint rolled back together with its bump).
+create or replace function bump_company_version() returns trigger language plpgsql as $$
+declare
+  company uuid;
+  bumped text;
+begin
+  for company in select distinct company_id from changed_rows loop
+    bumped := coalesce(current_setting('safety_sync.version_bumped', true), '');
+    if position(company::text in bumped) = 0 then
+      update company_version_slots set version = version + 1 where company_id = company and slot = (select company_version_slot());
+      perform set_config('safety_sync.version_bumped', bumped || company::text || ',', true);
+    end if;
+  end loop;
+  return null;
+end $$;
+
+create or replace function bump_company_version_on_inputs() returns trigger language plpgsql as $$
+begin
+  if (new.plan, new.max_users, new.entra_tenant_id, new.initial_password_hash, new.deletion_threshold)
+     is distinct from (old.plan, old.max_users, old.entra_tenant_id, old.initial_password_hash, old.deletion_threshold) then
+    new.data_version_base := greatest(new.data_version_base, old.data_version_base + 1);
+  end if;
+  return new;
+end $$;
+
+create function company_data_version(company uuid) returns bigint language sql stable as $$
+  select c.data_version_base + coalesce((select sum(v.version) from company_version_slots v where v.company_id = c.id), 0)::bigint
+    from companies c where c.id = company
+$$;
 `,
   },
 ];

@@ -87,14 +87,17 @@ export const toUser = (r: UserRow): SafetyUser => ({
   updatedAt: iso(r.updated_at),
 });
 
-/** Selects users with their memberships and roles as the domain shape. */
-export const USER_SELECT = `
-select u.id, u.login_name, u.name, u.yomi, u.email, u.phone, u.memo, u.sort_order, u.entra_object_id,
+/** A user's columns with its memberships and roles as the domain shape, over users aliased `u`. */
+export const USER_COLUMNS = `u.id, u.login_name, u.name, u.yomi, u.email, u.phone, u.memo, u.sort_order, u.entra_object_id,
        u.status, u.created_at, u.updated_at,
        coalesce((select json_agg(json_build_object('id', d.id, 'code', d.code, 'source', m.source) order by d.code)
                    from memberships m join departments d on d.id = m.department_id
                   where m.user_id = u.id), '[]'::json) as departments,
-       coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json) as roles
+       coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json) as roles`;
+
+/** Selects users with their memberships and roles as the domain shape. */
+export const USER_SELECT = `
+select ${USER_COLUMNS}
   from users u`;
 
 const CONSTRAINT_CODES: Record<string, [AppError['code'], string]> = {

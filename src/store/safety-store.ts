@@ -23,7 +23,7 @@ import {
   type UserStatus,
 } from '../domain/types.ts';
 import type { UndoPlan, UndoPlanBody } from '../domain/undo.ts';
-import { lockCompanyForWrite } from './company-lock.ts';
+import { dataVersionOf, lockCompanyForScimWrite, lockCompanyForWrite } from './company-lock.ts';
 import type { Db, Sql } from './database.ts';
 import { migrate } from './migrations.ts';
 import { hashPassword } from './passwords.ts';
@@ -34,6 +34,7 @@ import {
   toDepartment,
   toSettings,
   toUser,
+  USER_COLUMNS,
   USER_SELECT,
   type CompanyRow,
   type DepartmentRow,
@@ -200,10 +201,11 @@ export class SafetyStore {
     return rows.map(toCompany);
   }
 
-  private async companyRow(sql: Sql, id: string, forUpdate = false): Promise<CompanyRow> {
+  /** The company row; a writer of the row takes lockCompanyForWrite first (the gate, then the row). */
+  private async companyRow(sql: Sql, id: string): Promise<CompanyRow> {
     requireUuid(id, 'Company');
     const [row] = await sql.query<CompanyRow>(
-      `select * from companies where id = $1${forUpdate ? ' for update' : ''}`,
+      `select *, ${dataVersionOf('id')} as data_version from companies where id = $1`,
       [id],
     );
     if (!row) throw new AppError('NOT_FOUND', 'Company not found.');
@@ -224,7 +226,9 @@ export class SafetyStore {
   async updateCompany(id: string, patch: Partial<CompanyInput>): Promise<Company> {
     return guard(
       this.db.transaction(async (tx) => {
-        const cur = await this.companyRow(tx, id, true);
+        requireUuid(id, 'Company');
+        await lockCompanyForWrite(tx, id); // the gate, then the row: never beside a SCIM write or an import
+        const cur = await this.companyRow(tx, id);
         const [row] = await tx.query<CompanyRow>(
           `update companies set name = $2, plan = $3, max_users = $4, entra_tenant_id = $5, updated_at = now()
             where id = $1 returning *`,
@@ -255,7 +259,9 @@ export class SafetyStore {
   async updateSettings(companyId: string, input: SettingsInput): Promise<CompanySettings> {
     const hash = input.initialPassword === undefined ? undefined : await hashPassword(input.initialPassword);
     return this.db.transaction(async (tx) => {
-      const cur = await this.companyRow(tx, companyId, true);
+      requireUuid(companyId, 'Company');
+      await lockCompanyForWrite(tx, companyId); // the gate, then the row: never beside a SCIM write or an import
+      const cur = await this.companyRow(tx, companyId);
       const [row] = await tx.query<CompanyRow>(
         `update companies set initial_password_hash = $2, deletion_threshold = $3, schedule = $4, updated_at = now()
           where id = $1 returning *`,
@@ -457,8 +463,12 @@ export class SafetyStore {
   async deleteUser(companyId: string, userId: string, actor: string, origin: ChangeOrigin = 'api'): Promise<void> {
     requireUuid(userId, 'User');
     await guard(this.db.transaction(async (tx) => {
-      await lockCompanyForWrite(tx, companyId); // defect 4: the company row before any user row
-      const before = await readUser(tx, companyId, userId, true);
+      // Defect 4: the company lock before any user row. A SCIM DELETE shares it with other SCIM writes
+      // (company-lock.ts); the user row lock below puts the transaction's lock_timeout back.
+      const before =
+        origin === 'scim'
+          ? await readUser(tx, companyId, userId, true, (await lockCompanyForScimWrite(tx, companyId, ['id'], { userId })).previousLockTimeout)
+          : (await lockCompanyForWrite(tx, companyId), await readUser(tx, companyId, userId, true));
       const blocking = before.roles.filter((r) => UNDELETABLE_ROLES.includes(r));
       if (blocking.length > 0) {
         throw new AppError(
@@ -467,9 +477,12 @@ export class SafetyStore {
           { userId, loginName: before.loginName, roles: blocking },
         );
       }
-      const restore = await restoreData(tx, [userId]);
-      await tx.query('delete from users where company_id = $1 and id = $2', [companyId, userId]);
-      await logChange(tx, companyId, null, origin, 'user', userId, 'delete', userDoc(before), null, actor, restore.get(userId));
+      // What undo needs comes back from the delete itself (restoreData's shape).
+      const [gone] = await tx.query<RestoreRow>(`delete from users where company_id = $1 and id = $2 returning ${RESTORE_COLUMNS}`, [
+        companyId,
+        userId,
+      ]);
+      await logChange(tx, companyId, null, origin, 'user', userId, 'delete', userDoc(before), null, actor, toRestore(gone!));
     }));
   }
 
@@ -724,9 +737,28 @@ export async function snapshotUsers(sql: Sql, companyId: string): Promise<Safety
   return rows.map((r) => toUser({ ...r, departments: departments.get(r.id) ?? [], roles: roles.get(r.id) ?? [] }));
 }
 
-export async function readUser(sql: Sql, companyId: string, userId: string, forUpdate = false): Promise<SafetyUser> {
-  if (forUpdate) await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId]);
-  const [row] = await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [companyId, userId]);
+/**
+ * The user; `forUpdate`: locked for the rest of the transaction. With `restoreLockTimeout` the row is
+ * locked already (lockCompanyForScimWrite with its userId) and this read puts lock_timeout back.
+ */
+export async function readUser(
+  sql: Sql,
+  companyId: string,
+  userId: string,
+  forUpdate = false,
+  restoreLockTimeout?: string,
+): Promise<SafetyUser> {
+  // Locked by one statement, read by the next: a statement that waited for the row would read the
+  // memberships and roles as they were before the wait.
+  if (forUpdate && restoreLockTimeout === undefined) await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId]);
+  const [row] =
+    restoreLockTimeout === undefined
+      ? await sql.query<UserRow>(`${USER_SELECT} where u.company_id = $1 and u.id = $2`, [companyId, userId])
+      : await sql.query<UserRow>(
+          `select ${USER_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored from users u where u.company_id = $1 and u.id = $2`,
+          [companyId, userId, restoreLockTimeout],
+          { name: 'user-read-locked' },
+        );
   if (!row) throw new AppError('NOT_FOUND', 'User not found.');
   return toUser(row);
 }
@@ -752,36 +784,34 @@ export function diffDocs(
   return Object.keys(a).length === 0 ? null : { before: b, after: a };
 }
 
+/** The users columns undo needs to re-create a deleted user exactly (kept out of history). */
+export const RESTORE_COLUMNS = 'id, password_hash, must_change_password, private_contacts, preferred_language, timezone, employee_number, created_at';
+
+export interface RestoreRow {
+  id: string;
+  password_hash: string;
+  must_change_password: boolean;
+  private_contacts: unknown;
+  preferred_language: string | null;
+  timezone: string | null;
+  employee_number: string | null;
+  created_at: Date | string;
+}
+
+export const toRestore = (r: RestoreRow): Record<string, unknown> => ({
+  passwordHash: r.password_hash,
+  mustChangePassword: r.must_change_password,
+  privateContacts: r.private_contacts,
+  preferredLanguage: r.preferred_language,
+  timezone: r.timezone,
+  employeeNumber: r.employee_number,
+  createdAt: iso(r.created_at),
+});
+
 /** What undo needs to re-create deleted users exactly (kept out of history). */
 export async function restoreData(sql: Sql, userIds: string[]): Promise<Map<string, Record<string, unknown>>> {
-  const rows = await sql.query<{
-    id: string;
-    password_hash: string;
-    must_change_password: boolean;
-    private_contacts: unknown;
-    preferred_language: string | null;
-    timezone: string | null;
-    employee_number: string | null;
-    created_at: Date | string;
-  }>(
-    `select id, password_hash, must_change_password, private_contacts, preferred_language, timezone, employee_number,
-            created_at from users where id = any($1::uuid[])`,
-    [userIds],
-  );
-  return new Map(
-    rows.map((r) => [
-      r.id,
-      {
-        passwordHash: r.password_hash,
-        mustChangePassword: r.must_change_password,
-        privateContacts: r.private_contacts,
-        preferredLanguage: r.preferred_language,
-        timezone: r.timezone,
-        employeeNumber: r.employee_number,
-        createdAt: iso(r.created_at),
-      },
-    ]),
-  );
+  const rows = await sql.query<RestoreRow>(`select ${RESTORE_COLUMNS} from users where id = any($1::uuid[])`, [userIds]);
+  return new Map(rows.map((r) => [r.id, toRestore(r)]));
 }
 
 export async function logChange(

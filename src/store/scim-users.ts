@@ -1,6 +1,6 @@
 /**
  * The users SCIM provisions (DESIGN S3–S6, S11, S13, S14). Every write runs in
- * one transaction, serialised per company, and is recorded in change_log with
+ * one transaction, under the company's shared SCIM lock (company-lock.ts), and is recorded in change_log with
  * origin 'scim'. Departments follow R8–R11; only the SCIM-managed roles
  * (systemAdmin, guest) are ever replaced.
  */
@@ -11,7 +11,7 @@ import { ENTRA_CONTAINER_DEPARTMENT, type Role, type SafetyUser } from '../domai
 import type { Db, Sql } from './database.ts';
 import { guard, toUser, type UserRow } from './rows.ts';
 import { diffDocs, logChange, userDoc } from './safety-store.ts';
-import { lockCompanyForWriteInOne } from './company-lock.ts';
+import { companyCreateLock, lockCompanyForScimWrite } from './company-lock.ts';
 import { compileUserQuery, type UserQuery } from './scim-query.ts';
 
 /** Entra app role values (S4). USER means "no SCIM-managed role". */
@@ -81,9 +81,9 @@ const SCIM_COLUMNS = `u.id, u.login_name, u.name, u.yomi, u.email, u.phone, u.me
        coalesce((select json_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '[]'::json) as roles`;
 
 const READ_USER = `select ${SCIM_COLUMNS} from users u where u.company_id = $1 and u.id = $2`;
-/** Locks the row, and puts lock_timeout back after the company lock (company-lock.ts) in the same statement. */
-const READ_USER_FOR_UPDATE = `select ${SCIM_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored
-  from users u where u.company_id = $1 and u.id = $2 for update of u`;
+/** After the company lock locked the row (company-lock.ts): reads it with a fresh snapshot and puts lock_timeout back. */
+const READ_LOCKED_USER = `select ${SCIM_COLUMNS}, set_config('lock_timeout', $3, true) as lock_timeout_restored
+  from users u where u.company_id = $1 and u.id = $2`;
 
 /** The user as history shows it: the public fields plus the SCIM-only ones. */
 const historyDoc = (u: ScimUser): Record<string, unknown> => ({
@@ -144,18 +144,33 @@ export class ScimUserStore {
   async create(companyId: string, input: ScimUserCreate, actor: string): Promise<{ user: ScimUser; linked: boolean }> {
     return guard(
       this.db.transaction(async (tx) => {
-        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
-        const targetId = await findLinkTarget(tx, companyId, company.max_users, input, previousLockTimeout);
+        // POSTs naming the same userName, email or externalId queue on those keys (S6 sees every earlier one).
+        const keys = [`login:${foldKey(input.loginName)}`];
+        if (input.email) keys.push(`email:${foldKey(input.email)}`);
+        if (input.entraObjectId) keys.push(`oid:${input.entraObjectId}`);
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId, { keys });
+        const targetId = await findLinkTarget(tx, companyId, input, previousLockTimeout);
         if (targetId) {
           const existing = await readScimUser(tx, companyId, targetId, true);
           const user = await applyWrite(tx, companyId, company, existing, input, actor);
           return { user, linked: true };
         }
         const id = randomUUID();
-        await tx.query(
-          `insert into users (id, company_id, login_name, password_hash, must_change_password, name, email, phone, status,
-                              entra_object_id, preferred_language, timezone, employee_number, login_key, email_key)
-           values ($1, $2, $3, $4, true, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+        const code = input.department?.trim() ?? '';
+        const roles = SCIM_ROLES[input.role ?? 'USER'];
+        // The user, its department (when it exists) and its roles in one statement, which also takes the
+        // company's create lock: creates queue only from here to their commit, and the read below (a
+        // fresh snapshot) counts every user committed before (R29).
+        const [inserted] = await tx.query<{ dep: string | null }>(
+          `with ins as (insert into users (id, company_id, login_name, password_hash, must_change_password, name, email, phone, status,
+                                           entra_object_id, preferred_language, timezone, employee_number, login_key, email_key)
+                        values ($1, $2, $3, $4, true, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning id),
+                dep as (select id from departments where company_id = $2 and code = $15 and $15 <> ''),
+                added as (insert into memberships (user_id, department_id, company_id, source)
+                          select i.id, d.id, $2, 'entra' from ins i, dep d returning 1),
+                roles_added as (insert into user_roles (user_id, company_id, role)
+                                select i.id, $2, r from ins i, unnest($16::text[]) r returning 1)
+           select (select id from dep) as dep, ${companyCreateLock('$2')} is null as create_locked`,
           [
             id,
             companyId,
@@ -171,11 +186,21 @@ export class ScimUserStore {
             input.employeeNumber ?? null,
             foldKey(input.loginName),
             foldKeyOrNull(input.email),
+            code,
+            roles,
           ],
-          { name: 'scim-user-insert' },
+          { name: 'scim-user-insert-with-links' },
         );
-        await syncLinks(tx, companyId, company, id, [], [], input.department, input.role ?? 'USER', actor);
-        const user = await readScimUser(tx, companyId, id);
+        // A department met for the first time (R8–R11): created, then linked (the roles are in already).
+        if (code !== '' && inserted!.dep === null) await syncLinks(tx, companyId, company, id, [], [], code, undefined, actor);
+        const [row] = await tx.query<ScimUserRow & { company_users: number }>(
+          `select ${SCIM_COLUMNS}, (select count(*)::int from users where company_id = $1) as company_users
+             from users u where u.company_id = $1 and u.id = $2`,
+          [companyId, id],
+          { name: 'scim-user-read-created' },
+        );
+        refuseOverLimit(row!.company_users, company.max_users);
+        const user = toScimUser(row!);
         await logChange(tx, companyId, null, 'scim', 'user', id, 'create', null, historyDoc(user), actor);
         return { user, linked: false };
       }),
@@ -195,7 +220,7 @@ export class ScimUserStore {
     if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
     return guard(
       this.db.transaction(async (tx) => {
-        const { company, previousLockTimeout } = await lockCompany(tx, companyId);
+        const { company, previousLockTimeout } = await lockCompany(tx, companyId, { userId });
         const before = await readScimUser(tx, companyId, userId, true, previousLockTimeout);
         return applyWrite(tx, companyId, company, before, change(before), actor);
       }),
@@ -203,6 +228,13 @@ export class ScimUserStore {
   }
 }
 
+/**
+ * The user; `forUpdate`: locked for the rest of the transaction. With `restoreLockTimeout` the row is
+ * already locked (lockCompanyForScimWrite with its userId) and this read puts lock_timeout back;
+ * without, the row is locked by one statement and read by the next, so the read's snapshot is taken
+ * after any wait for the row (a statement that waits reads the memberships and roles as they were
+ * before the wait).
+ */
 export async function readScimUser(
   sql: Sql,
   companyId: string,
@@ -211,43 +243,49 @@ export async function readScimUser(
   restoreLockTimeout?: string,
 ): Promise<ScimUser> {
   if (!UUID_RE.test(userId)) throw new AppError('NOT_FOUND', 'User not found.');
+  if (forUpdate && restoreLockTimeout === undefined) {
+    await sql.query('select id from users where company_id = $1 and id = $2 for update', [companyId, userId], { name: 'scim-user-lock' });
+  }
   const [row] = forUpdate && restoreLockTimeout !== undefined
-    ? await sql.query<ScimUserRow>(READ_USER_FOR_UPDATE, [companyId, userId, restoreLockTimeout], { name: 'scim-user-read-for-update' })
-    : await sql.query<ScimUserRow>(forUpdate ? `${READ_USER} for update of u` : READ_USER, [companyId, userId], {
-        name: forUpdate ? 'scim-user-read-locked' : 'scim-user-read',
-      });
+    ? await sql.query<ScimUserRow>(READ_LOCKED_USER, [companyId, userId, restoreLockTimeout], { name: 'scim-user-read-locked' })
+    : await sql.query<ScimUserRow>(READ_USER, [companyId, userId], { name: 'scim-user-read' });
   if (!row) throw new AppError('NOT_FOUND', 'User not found.');
   return toScimUser(row);
 }
 
 /**
- * SCIM writes of one company run one at a time (linking and department creation stay consistent),
- * and behind a running import, never across it: the company row is locked before any user row
- * (defect 4, see company-lock.ts). The caller's next statement puts lock_timeout back.
+ * SCIM writes of one company run side by side, each under its user's row lock, and never across an
+ * import or an admin write: they share the company lock (company-lock.ts) and take it before any user
+ * row (defect 4); with `userId` the same statement then locks that user's row. A POST also takes
+ * locks on the keys it links by (`keys`), so linking (S6) sees every earlier POST of the same user;
+ * its insert takes the company's create lock (R29). The caller's next statement puts lock_timeout back.
  */
-async function lockCompany(tx: Sql, companyId: string): Promise<{ company: CompanyFacts; previousLockTimeout: string }> {
+async function lockCompany(
+  tx: Sql,
+  companyId: string,
+  options: { keys?: string[]; userId?: string },
+): Promise<{ company: CompanyFacts; previousLockTimeout: string }> {
   if (!UUID_RE.test(companyId)) throw new AppError('NOT_FOUND', 'Company not found.');
-  const { row, previousLockTimeout } = await lockCompanyForWriteInOne<CompanyFacts & Record<string, unknown>>(tx, companyId, [
-    'root_department_id',
-    'initial_password_hash',
-    'max_users',
-  ]);
+  const { row, previousLockTimeout } = await lockCompanyForScimWrite<CompanyFacts & Record<string, unknown>>(
+    tx,
+    companyId,
+    ['root_department_id', 'initial_password_hash', 'max_users'],
+    options,
+  );
   return { company: row, previousLockTimeout };
 }
 
 /**
- * The user a POST links to (S6, R17–R19), or null when it creates one; refuses a conflict, or a
- * new user past the company's limit (R29). One statement, which also puts lock_timeout back.
+ * The user a POST links to (S6, R17–R19), or null when it creates one; refuses a conflict. One
+ * statement, which also puts lock_timeout back.
  */
 async function findLinkTarget(
   tx: Sql,
   companyId: string,
-  maxUsers: number,
   input: ScimUserCreate,
   restoreLockTimeout: string,
 ): Promise<string | null> {
   const [hit] = await tx.query<{
-    n: number;
     login_id: string | null;
     login_entra: string | null;
     object_id: string | null;
@@ -256,8 +294,7 @@ async function findLinkTarget(
   }>(
     `select set_config('lock_timeout', $5, true) as lock_timeout_restored,
             bl.id as login_id, bl.entra_object_id as login_entra, bo.id as object_id,
-            be.id as email_id, be.entra_object_id as email_entra,
-            (select count(*)::int from users where company_id = $1) as n
+            be.id as email_id, be.entra_object_id as email_entra
        from (select 1) one
        left join users bl on bl.company_id = $1 and bl.login_key = $2
        left join users bo on bo.company_id = $1 and bo.entra_object_id = $3
@@ -277,10 +314,14 @@ async function findLinkTarget(
     }
     return hit.email_id;
   }
-  if (Number(hit.n) >= maxUsers) {
+  return null;
+}
+
+/** R29 for SCIM: `companyUsers` counts the new user too (read after its insert, under the create lock). */
+function refuseOverLimit(companyUsers: number, maxUsers: number): void {
+  if (Number(companyUsers) > maxUsers) {
     throw new AppError('FORBIDDEN', `The company's user limit (${maxUsers}) is reached; no user can be added.`);
   }
-  return null;
 }
 
 const COLUMNS = {

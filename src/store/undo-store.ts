@@ -7,6 +7,7 @@ import { foldKey } from '../domain/fold.ts';
 import type { RecordedChange, UndoPlan } from '../domain/undo.ts';
 import type { Run } from '../domain/types.ts';
 import { enterApply, settleAfterRollback, startRun } from './applier.ts';
+import { dataVersionOf } from './company-lock.ts';
 import type { Db, Sql } from './database.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import { logChange, restoreData, toRun, userDoc, type StoredUndoPlan } from './safety-store.ts';
@@ -44,7 +45,7 @@ export async function loadUndoInputs(db: Db, companyId: string): Promise<UndoInp
       'select distinct entity_id from change_log where company_id = $1 and id > $2',
       [companyId, lastId],
     );
-    const [company] = await tx.query<{ data_version: string }>('select data_version from companies where id = $1', [companyId]);
+    const [company] = await tx.query<{ data_version: string }>(`select ${dataVersionOf('$1::uuid')} as data_version`, [companyId]);
     return {
       runId: run.id,
       changes: rows.map((r) => ({

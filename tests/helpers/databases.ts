@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { lockCompanyForImport } from '../../src/store/company-lock.ts';
 import { openDatabase, type Db } from '../../src/store/database.ts';
 import { SafetyStore } from '../../src/store/safety-store.ts';
 
@@ -56,7 +57,7 @@ export async function postgresSchemaUrl(url: string): Promise<string> {
 export interface HeldCompany {
   store: SafetyStore;
   company: Awaited<ReturnType<SafetyStore['createCompany']>>;
-  /** Begins a transaction on the second connection that locks the company row (`for update`). */
+  /** Begins a transaction on the second connection that holds the company lock as an import does. */
   hold(): Promise<void>;
   /** Rolls that transaction back. */
   release(): Promise<void>;
@@ -74,7 +75,8 @@ export async function withHeldCompany(url: string, fn: (held: HeldCompany) => Pr
       company,
       hold: async () => {
         await holder.query('begin');
-        await holder.query('select id from companies where id = $1 for update', [company.id]);
+        // Exactly the lock an import takes (the gate, then the row), through the store's own function.
+        await lockCompanyForImport({ query: async (text, params) => (await holder.query(text, params)).rows, exec: async (text) => void (await holder.query(text)) }, company.id, 'id');
       },
       release: async () => {
         await holder.query('rollback');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { lockCompanyForWriteInOne } from '../../src/store/company-lock.ts';
+import { lockCompanyForScimWrite } from '../../src/store/company-lock.ts';
 import { guard } from '../../src/store/rows.ts';
 import { readScimUser, ScimUserStore } from '../../src/store/scim-users.ts';
 import { withHeldCompany } from '../helpers/databases.ts';
@@ -26,14 +26,14 @@ describe('SCIM company write lock in one statement (defect 4 kept)', function ()
       const { user } = await users.create(company.id, { loginName: 'a@x.jp', name: 'A', entraObjectId: randomUUID() }, 'test');
       await hold(); // as an import does
       await assert.rejects(
-        guard(store.db.transaction((tx) => lockCompanyForWriteInOne(tx, company.id, ['id'], { waitMs: 50 }))),
+        guard(store.db.transaction((tx) => lockCompanyForScimWrite(tx, company.id, ['id'], { waitMs: 50 }))),
         (e: { code?: string; status?: number }) => e.code === 'DATABASE_BUSY' && e.status === 503,
       );
       await release();
       // Unheld: the same statement locks at once and reports the transaction's own lock_timeout.
       const previous = await store.db.transaction(async (tx) => {
         await tx.query(`set local lock_timeout = '7s'`);
-        const { previousLockTimeout } = await lockCompanyForWriteInOne(tx, company.id, ['id']);
+        const { previousLockTimeout } = await lockCompanyForScimWrite(tx, company.id, ['id'], { userId: user.id });
         const bounded = (await tx.query<{ v: string }>(`select current_setting('lock_timeout') as v`))[0]!.v;
         await readScimUser(tx, company.id, user.id, true, previousLockTimeout);
         const restored = (await tx.query<{ v: string }>(`select current_setting('lock_timeout') as v`))[0]!.v;

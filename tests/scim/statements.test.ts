@@ -53,14 +53,15 @@ for (const engine of ENGINES) {
     let token: string;
     let userId: string;
     const externalId = randomUUID();
+    let createdId: string;
 
     /** The statements one request sends, and its transactions. */
-    const measure = async (fn: () => Promise<{ status: number }>, expectedStatus: number) => {
+    const measure = async (fn: () => Promise<{ status: number; body?: any }>, expectedStatus: number) => {
       counter.statements = [];
       counter.transactions = 0;
       const r = await fn();
       assert.equal(r.status, expectedStatus);
-      return { statements: counter.statements.length, transactions: counter.transactions, texts: counter.statements };
+      return { statements: counter.statements.length, transactions: counter.transactions, texts: counter.statements, body: (r as { body?: any }).body };
     };
 
     before(async () => {
@@ -134,7 +135,7 @@ for (const engine of ENGINES) {
       assert.ok(m.statements <= 3, `${m.statements} statements:\n${m.texts.join('\n---\n')}`);
     });
 
-    it('POST creating a user in an existing department sends at most 7 statements in one transaction', async () => {
+    it('POST creating a user in an existing department sends at most 6 statements in one transaction (token, company lock with the user keys, link targets, insert with department, roles and the create lock, read with the user count, log)', async () => {
       const m = await measure(
         () =>
           call(h, 'POST', '/scim/v2/Users', {
@@ -150,8 +151,24 @@ for (const engine of ENGINES) {
           }),
         201,
       );
-      assert.ok(m.statements <= 7, `${m.statements} statements:\n${m.texts.join('\n---\n')}`);
+      assert.ok(m.statements <= 6, `${m.statements} statements:\n${m.texts.join('\n---\n')}`);
       assert.equal(m.transactions, 1);
+      createdId = m.body.id;
+      // It really created the user in that department.
+      assert.equal(m.body[ENTERPRISE].department, '営業部');
+    });
+
+    it('DELETE sends at most 5 statements in one transaction (token, company lock with the user row, read, delete returning what undo needs, log)', async () => {
+      const m = await measure(() => call(h, 'DELETE', `/scim/v2/Users/${createdId}`, { token }), 204);
+      assert.ok(m.statements <= 5, `${m.statements} statements:\n${m.texts.join('\n---\n')}`);
+      assert.equal(m.transactions, 1);
+      // It really deleted, and history can undo it.
+      assert.equal((await call(h, 'GET', `/scim/v2/Users/${createdId}`, { token })).status, 404);
+      const [entry] = await h.store.db.query<{ restore: { passwordHash?: string } | null }>(
+        `select restore from change_log where entity_id = $1 and action = 'delete'`,
+        [createdId],
+      );
+      assert.ok(entry?.restore?.passwordHash, 'the delete kept what undo needs');
     });
   });
 }
