@@ -13,6 +13,7 @@
  */
 import { foldKey } from './fold.ts';
 import { COMPONENT_ERRORS, COMPONENT_WARNINGS, finishPlan, planPart, trimOrNull, type PlanContext, type PlanPart } from './planner.ts';
+import { sameTenant } from './tenant.ts';
 import { fitDirectoryUser } from './text.ts';
 import type { DirectoryUser, PlanBody, PlanError, PlanWarning, SafetyUser } from './types.ts';
 
@@ -223,4 +224,56 @@ export function memoryIndex(directory: readonly DirectoryUser[], service: readon
     directoryByKeys: async (q) => directory.filter((d) => hit(directoryKeys(d), q)),
     serviceByKeys: async (q) => service.filter((s) => hit(serviceKeys(s), q)),
   };
+}
+
+/** The company's latest plan, as a re-plan's baseline P0. */
+export interface BaselineMeta {
+  id: string;
+  kind: 'import' | 'undo';
+  status: string;
+  tenantId: string | null;
+  baseDataVersion: number;
+  /** The data version its apply left; null when not applied (or applied before it was recorded). */
+  appliedDataVersion: number | null;
+  /** The mirror position it was planned at; null when planned from a read the mirror did not keep. */
+  mirror: { generation: number; seq: number } | null;
+}
+
+/** Where the company is now. */
+export interface ReplanNow {
+  linkedTenantId: string | null;
+  tenantId: string;
+  dataVersion: number;
+  mirror: { generation: number; seq: number; prunedSeq: number };
+}
+
+export type BaselineVerdict = { use: true; applied: boolean } | { use: false; reason: string };
+
+/**
+ * Whether P0 can be the baseline of an incremental re-plan. Only two service states are known
+ * exactly: the one P0 was planned on (the data version did not move: P0 pending, cancelled,
+ * expired or never applied) and the one P0's apply left (its users are then seeds too). Any other
+ * service change (SCIM, the admin API, an undo, the settings) moves the data version: full plan.
+ * A new mirror generation (a full read) or pruned change records: full plan.
+ */
+export function judgeBaseline(b: BaselineMeta | null, now: ReplanNow): BaselineVerdict {
+  const no = (reason: string): BaselineVerdict => ({ use: false, reason });
+  if (trimOrNull(now.linkedTenantId) === null) return no('first import (company not linked)');
+  if (!b) return no('no earlier plan from this mirror generation');
+  if (b.kind !== 'import') return no('the latest plan is an undo');
+  if (b.tenantId === null || !sameTenant(b.tenantId, now.tenantId)) return no('the latest plan is of another tenant');
+  if (!b.mirror) return no('the latest plan was not made from the mirror');
+  if (b.mirror.generation !== now.mirror.generation) return no('the mirror was replaced by a full read since');
+  if (b.mirror.seq < now.mirror.prunedSeq || b.mirror.seq > now.mirror.seq) return no('the change records since the latest plan are gone');
+  if (b.status === 'applied') {
+    return b.appliedDataVersion === now.dataVersion ? { use: true, applied: true } : no('the service data changed since the latest plan was applied');
+  }
+  return b.baseDataVersion === now.dataVersion ? { use: true, applied: false } : no('the service data changed since the latest plan');
+}
+
+/** Above this share of the tenant a closure is not worth it: the full plan is cheaper. */
+export const MAX_CLOSURE_SHARE = 0.2;
+/** The largest closure re-planned incrementally for a tenant of this many users (directory + service). */
+export function closureLimit(tenantUsers: number): number {
+  return Math.max(50, Math.floor(tenantUsers * MAX_CLOSURE_SHARE));
 }

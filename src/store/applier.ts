@@ -158,10 +158,13 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
         `update runs set finished_at = $2, counts = $3 where id = $1 returning *`,
         [runId, new Date(), JSON.stringify(counts)],
       );
-      await tx.query(`update plans set status = 'applied', run_id = $2, status_changed_at = now() where id = $1`, [
-        plan.id,
-        runId,
-      ]);
+      // Item 5: the data version this apply leaves, so that the next plan can start from this one.
+      await tx.query(
+        `update plans set status = 'applied', run_id = $2, status_changed_at = now(),
+                applied_data_version = (select data_version from companies where id = $3)
+          where id = $1`,
+        [plan.id, runId, plan.companyId],
+      );
       return { run: toRun(run!), alreadyApplied: false };
     });
   } catch (e) {
