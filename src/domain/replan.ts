@@ -237,6 +237,18 @@ export interface BaselineMeta {
   appliedDataVersion: number | null;
   /** The mirror position it was planned at; null when planned from a read the mirror did not keep. */
   mirror: { generation: number; seq: number } | null;
+  /** How many service users the company had when it was planned; null when not recorded. */
+  serviceUsers: number | null;
+}
+
+/**
+ * The company's service user count now (R29) from an accepted baseline, or null when unknown: its
+ * own count, or after its apply that count less its deletes plus its creates (judgeBaseline proved
+ * nothing else wrote since).
+ */
+export function serviceUsersNow(b: BaselineMeta, applied: boolean, items: Pick<PlanBody, 'changes'>): number | null {
+  if (b.serviceUsers === null) return null;
+  return applied ? b.serviceUsers - items.changes.deleteUsers.length + items.changes.createUsers.length : b.serviceUsers;
 }
 
 /** Where the company is now. */

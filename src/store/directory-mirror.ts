@@ -55,14 +55,16 @@ export class DirectoryMirror {
     return this.db.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtextextended('safety-sync:mirror:' || $1::text, 0))`, [companyId]);
       await tx.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
-      const [cur] = await tx.query<{ delta_link: string | null; mirror_generation: string | number; mirror_seq: string | number }>(
-        'select delta_link, mirror_generation, mirror_seq from sync_state where company_id = $1 for update',
+      const [cur] = await tx.query<{ delta_link: string | null; mirror_generation: string | number; mirror_seq: string | number; mirror_count: string | number | null }>(
+        'select delta_link, mirror_generation, mirror_seq, mirror_count from sync_state where company_id = $1 for update',
         [companyId],
       );
       if ((cur?.delta_link ?? null) !== expectedLink) return null;
       const position: MirrorPosition = delta.full
         ? { generation: Number(cur?.mirror_generation ?? 0) + 1, seq: 0 }
         : { generation: Number(cur?.mirror_generation ?? 0), seq: Number(cur?.mirror_seq ?? 0) + 1 };
+      // The mirror's size after the round (null: unknown, a re-plan counts it).
+      let count: number | null = delta.full ? new Set(delta.users.map((u) => u.id.toLowerCase())).size : cur?.mirror_count == null ? null : Number(cur.mirror_count);
       // A full round replaces the mirror, whatever tenant it held before.
       if (delta.full) {
         await tx.query('delete from directory_mirror where company_id = $1', [companyId]);
@@ -71,12 +73,28 @@ export class DirectoryMirror {
         // Item 5: what this round changes, with the keys the mirror holds for it before the round.
         const ids = [...new Set([...delta.removedIds, ...delta.users.map((u) => u.id)])];
         if (ids.length > 0) {
+          const before = new Map(
+            (
+              await tx.query<{ entra_id: string; entra_key: string; upn_key: string | null; mail_key: string | null }>(
+                `select entra_id, entra_key, upn_key, mail_key from directory_mirror
+                  where company_id = $1 and tenant_key = lower($2) and entra_id = any($3::text[])`,
+                [companyId, delta.tenantId, ids.map((id) => id.toLowerCase())],
+              )
+            ).map((r) => [r.entra_id, r]),
+          );
+          // Removals first, then upserts (as below): the ids present after the round.
+          const present = new Set(before.keys());
+          for (const id of delta.removedIds) present.delete(id.toLowerCase());
+          for (const u of delta.users) present.add(u.id.toLowerCase());
+          if (count !== null) count += present.size - before.size;
+          const records = ids.map((id) => {
+            const b = before.get(id.toLowerCase());
+            return { entraKey: b?.entra_key ?? foldKey(id), oldUpnKey: b?.upn_key ?? null, oldMailKey: b?.mail_key ?? null };
+          });
           await tx.query(
             `insert into directory_mirror_changes (company_id, generation, seq, entra_key, old_upn_key, old_mail_key)
-             select $1, $3, $4, coalesce(m.entra_key, v.ek), m.upn_key, m.mail_key
-               from unnest($5::text[], $6::text[]) as v(id, ek)
-               left join directory_mirror m on m.company_id = $1 and m.tenant_key = lower($2) and m.entra_id = v.id`,
-            [companyId, delta.tenantId, position.generation, position.seq, ids.map((id) => id.toLowerCase()), ids.map((id) => foldKey(id))],
+             select $1, $2, $3, v.ek, v.uk, v.mk from unnest($4::text[], $5::text[], $6::text[]) as v(ek, uk, mk)`,
+            [companyId, position.generation, position.seq, records.map((r) => r.entraKey), records.map((r) => r.oldUpnKey), records.map((r) => r.oldMailKey)],
           );
         }
         // Records at or below the position of the company's latest plan are never needed again: a
@@ -130,10 +148,10 @@ export class DirectoryMirror {
       await tx.query(
         `update sync_state set delta_link = $2, mirror_tenant_id = $3,
                 mirror_full_at = case when $4::boolean then $5::timestamptz else mirror_full_at end,
-                mirror_generation = $6, mirror_seq = $7,
+                mirror_generation = $6, mirror_seq = $7, mirror_count = $8,
                 mirror_pruned_seq = case when $4::boolean then 0 else mirror_pruned_seq end
           where company_id = $1`,
-        [companyId, delta.deltaLink, delta.tenantId, delta.full, now, position.generation, position.seq],
+        [companyId, delta.deltaLink, delta.tenantId, delta.full, now, position.generation, position.seq, count],
       );
       return position;
     });

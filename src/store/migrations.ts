@@ -382,6 +382,10 @@ alter table directory_mirror add column mail_key text;
 alter table sync_state add column mirror_generation bigint not null default 0;
 alter table sync_state add column mirror_seq bigint not null default 0;
 alter table sync_state add column mirror_pruned_seq bigint not null default 0;
+-- How many users the mirror holds, kept by each round (a re-plan does not count 100,000 rows).
+alter table sync_state add column mirror_count bigint;
+update sync_state s set mirror_count = (select count(*) from directory_mirror m where m.company_id = s.company_id and m.tenant_key = lower(s.mirror_tenant_id))
+ where s.mirror_tenant_id is not null;
 -- One row per user a delta round changed or removed, with the keys it had before the round.
 create table directory_mirror_changes (
   company_id uuid not null references companies(id) on delete cascade,
@@ -396,6 +400,8 @@ create index directory_mirror_changes_position on directory_mirror_changes (comp
 alter table plans add column mirror_generation bigint;
 alter table plans add column mirror_seq bigint;
 alter table plans add column applied_data_version bigint;
+-- How many service users the company had when the plan was made (R29 of a re-plan from it).
+alter table plans add column service_users integer;
 `,
     async run(tx) {
       const rows = await tx.query<{ company_id: string; tenant_key: string; entra_id: string; data: DirectoryUser }>(
@@ -415,6 +421,8 @@ alter table directory_mirror alter column entra_key set not null;
 create index directory_mirror_entra_key on directory_mirror (company_id, tenant_key, entra_key);
 create index directory_mirror_upn_key on directory_mirror (company_id, tenant_key, upn_key);
 create index directory_mirror_mail_key on directory_mirror (company_id, tenant_key, mail_key);
+-- The users whose object id lower() may key otherwise than foldKey (src/store/replan-view.ts): found without a scan.
+create index users_entra_odd on users (company_id) where entra_object_id !~ '^[A-Za-z0-9-]*$';
 `);
     },
   },

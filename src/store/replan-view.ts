@@ -16,7 +16,7 @@ export interface ReplanHead {
   settings: CompanySettings;
   departments: Department[];
   dataVersion: number;
-  serviceUsers: number;
+  /** How many users the mirror holds (kept by each round; counted when unknown). */
   directoryUsers: number;
   mirror: { generation: number; seq: number; prunedSeq: number; tenantId: string | null };
   /** Whether every service user's object id has a key the lower(entra_object_id) index finds (see below). */
@@ -44,30 +44,36 @@ export class ReplanView implements PlanIndex {
     const departments = (
       await this.sql.query<DepartmentRow>('select * from departments where company_id = $1 order by level, code', [this.companyId])
     ).map(toDepartment);
-    const [counts] = await this.sql.query<{ users: string | number; mirrored: string | number; odd_ids: boolean }>(
-      `select (select count(*) from users where company_id = $1) as users,
-              (select count(*) from directory_mirror where company_id = $1 and tenant_key = lower($2)) as mirrored,
-              -- The service side is looked up by lower(entra_object_id) (index users_entra_key) while the
-              -- planner keys an object id by foldKey (trim, NFKC, lower case): equal for ids of plain
-              -- letters, digits and dashes (every Graph object id). Any other id: plan in full.
-              exists (select 1 from users where company_id = $1 and entra_object_id !~ '^[A-Za-z0-9-]*$') as odd_ids`,
-      [this.companyId, this.tenantId],
+    const [odd] = await this.sql.query<{ odd_ids: boolean }>(
+      // The service side is looked up by lower(entra_object_id) (index users_entra_key) while the
+      // planner keys an object id by foldKey (trim, NFKC, lower case): equal for ids of plain
+      // letters, digits and dashes (every Graph object id). Any other id: plan in full
+      // (index users_entra_odd of migration 12 holds exactly those users: no scan).
+      `select exists (select 1 from users where company_id = $1 and entra_object_id !~ '^[A-Za-z0-9-]*$') as odd_ids`,
+      [this.companyId],
     );
-    const [state] = await this.sql.query<{ mirror_generation: string | number; mirror_seq: string | number; mirror_pruned_seq: string | number; mirror_tenant_id: string | null }>(
-      'select mirror_generation, mirror_seq, mirror_pruned_seq, mirror_tenant_id from sync_state where company_id = $1',
+    const [state] = await this.sql.query<{
+      mirror_generation: string | number;
+      mirror_seq: string | number;
+      mirror_pruned_seq: string | number;
+      mirror_tenant_id: string | null;
+      mirror_count: string | number | null;
+    }>(
+      'select mirror_generation, mirror_seq, mirror_pruned_seq, mirror_tenant_id, mirror_count from sync_state where company_id = $1',
       [this.companyId],
     );
     const generation = Number(state?.mirror_generation ?? 0);
     const plans = await this.sql.query<{
       id: string;
       status: string;
-      kind: string | null;
-      tenant_id: string | null;
       base_data_version: string | number;
       applied_data_version: string | number | null;
       mirror_seq: string | number;
+      service_users: number | null;
     }>(
-      `select id, status, body->>'kind' as kind, body->>'tenantId' as tenant_id, base_data_version, applied_data_version, mirror_seq
+      // Only import plans carry a mirror position. Their bodies are not read here (a first import's is large):
+      // a generation is of one tenant (a re-linked company's mirror is replaced), so its plans are of the mirror's tenant.
+      `select id, status, base_data_version, applied_data_version, mirror_seq, service_users
          from plans where company_id = $1 and mirror_generation = $2 order by mirror_seq desc, created_at desc, id limit 10`,
       [this.companyId, generation],
     );
@@ -76,9 +82,8 @@ export class ReplanView implements PlanIndex {
       settings: toSettings(row),
       departments,
       dataVersion: Number(row.data_version),
-      serviceUsers: Number(counts?.users ?? 0),
-      directoryUsers: Number(counts?.mirrored ?? 0),
-      objectIdsIndexable: !counts?.odd_ids,
+      directoryUsers: state?.mirror_count == null ? await this.countMirror() : Number(state.mirror_count),
+      objectIdsIndexable: !odd?.odd_ids,
       mirror: {
         generation,
         seq: Number(state?.mirror_seq ?? 0),
@@ -87,14 +92,29 @@ export class ReplanView implements PlanIndex {
       },
       baselines: plans.map((plan) => ({
         id: plan.id,
-        kind: plan.kind === 'undo' ? 'undo' : 'import',
+        kind: 'import',
         status: plan.status,
-        tenantId: plan.tenant_id,
+        tenantId: state?.mirror_tenant_id ?? null,
         baseDataVersion: Number(plan.base_data_version),
         appliedDataVersion: plan.applied_data_version === null ? null : Number(plan.applied_data_version),
         mirror: { generation, seq: Number(plan.mirror_seq) },
+        serviceUsers: plan.service_users === null ? null : Number(plan.service_users),
       })),
     };
+  }
+
+  private async countMirror(): Promise<number> {
+    const [r] = await this.sql.query<{ n: string | number }>(
+      'select count(*) as n from directory_mirror where company_id = $1 and tenant_key = lower($2)',
+      [this.companyId, this.tenantId],
+    );
+    return Number(r?.n ?? 0);
+  }
+
+  /** The company's service users, counted (when no baseline recorded the count). */
+  async countServiceUsers(): Promise<number> {
+    const [r] = await this.sql.query<{ n: string | number }>('select count(*) as n from users where company_id = $1', [this.companyId]);
+    return Number(r?.n ?? 0);
   }
 
   /** The users the mirror's delta rounds changed or removed after `seq` (this generation). */
@@ -119,10 +139,13 @@ export class ReplanView implements PlanIndex {
     return { changes: row.changes, errors: row.errors, warnings: row.warnings, skippedUsers };
   }
 
+  // One index lookup per kind of key, in a union, so that no arm becomes a filter over the company.
   async directoryByKeys(keys: KeyLists): Promise<DirectoryUser[]> {
     const rows = await this.sql.query<{ data: DirectoryUser }>(
-      `select data from directory_mirror where company_id = $1 and tenant_key = lower($2)
-          and (entra_key = any($3::text[]) or upn_key = any($4::text[]) or mail_key = any($5::text[]))`,
+      `select data from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_id in (
+         select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_key = any($3::text[])
+         union select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and upn_key = any($4::text[])
+         union select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and mail_key = any($5::text[]))`,
       [this.companyId, this.tenantId, keys.ids, keys.logins, keys.mails],
     );
     return rows.map((r) => r.data);
@@ -130,8 +153,10 @@ export class ReplanView implements PlanIndex {
 
   async serviceByKeys(keys: KeyLists): Promise<ServiceNode[]> {
     const rows = await this.sql.query<{ id: string; entra_object_id: string | null; login_name: string; email: string | null }>(
-      `select id, entra_object_id, login_name, email from users where company_id = $1
-          and (lower(entra_object_id) = any($2::text[]) or login_key = any($3::text[]) or email_key = any($4::text[]))`,
+      `select id, entra_object_id, login_name, email from users where company_id = $1 and id in (
+         select id from users where company_id = $1 and lower(entra_object_id) = any($2::text[])
+         union select id from users where company_id = $1 and login_key = any($3::text[])
+         union select id from users where company_id = $1 and email_key = any($4::text[]))`,
       [this.companyId, keys.ids, keys.logins, keys.mails],
     );
     return rows.map((r) => ({ id: r.id, entraObjectId: r.entra_object_id, loginName: r.login_name, email: r.email }));

@@ -499,7 +499,7 @@ export class SafetyStore {
    * Item 5: the body keeps the first SKIPPED_USERS_INLINE skipped users (the summary counts them
    * all by reason); a longer list is stored row by row and read with listSkippedUsers.
    */
-  async savePlan(plan: Plan, made: { mirror?: { generation: number; seq: number } | null } = {}): Promise<void> {
+  async savePlan(plan: Plan, made: { mirror?: { generation: number; seq: number } | null; serviceUsers?: number } = {}): Promise<void> {
     const { id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, ...body } = plan;
     const skipped = body.skippedUsers;
     const inline = { ...body, skippedUsers: skipped.slice(0, SKIPPED_USERS_INLINE) };
@@ -507,8 +507,8 @@ export class SafetyStore {
       // Item 5: the mirror position it was planned at, so that the next plan can start from it.
       await tx.query(
         `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body,
-                            mirror_generation, mirror_seq)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+                            mirror_generation, mirror_seq, service_users)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
         [
           id,
           companyId,
@@ -521,6 +521,7 @@ export class SafetyStore {
           JSON.stringify(inline),
           made.mirror?.generation ?? null,
           made.mirror?.seq ?? null,
+          made.serviceUsers ?? null,
         ],
       );
       if (skipped.length > SKIPPED_USERS_INLINE) {
@@ -682,9 +683,13 @@ export async function snapshotUsers(sql: Sql, companyId: string, only?: string[]
   );
   const departments = new Map<string, Membership[]>();
   for (const m of await sql.query<{ user_id: string; id: string; code: string; source: Membership['source'] }>(
-    `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
-      where d.company_id = $1${some ? ' and m.user_id = any($2::uuid[])' : ''} order by d.code`,
-    params,
+    // With `only`, by the users' keys (memberships' primary key); the users are the company's already.
+    some
+      ? `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+          where m.user_id = any($1::uuid[]) order by d.code`
+      : `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+          where d.company_id = $1 order by d.code`,
+    some ? [only] : params,
   )) {
     const list = departments.get(m.user_id);
     const item: Membership = { id: m.id, code: m.code, source: m.source };

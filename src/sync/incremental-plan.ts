@@ -5,13 +5,13 @@
  * lookups and re-plans only that (domain/replan.ts). Anything it cannot prove it handles answers
  * a fallback reason: the caller then plans in full. No rule is decided here.
  */
-import { KeySet, closeOver, closureLimit, judgeBaseline, replan, seedsOfAppliedPlan } from '../domain/replan.ts';
+import { KeySet, closeOver, closureLimit, judgeBaseline, replan, seedsOfAppliedPlan, serviceUsersNow } from '../domain/replan.ts';
 import type { PlanBody } from '../domain/types.ts';
 import type { Db } from '../store/database.ts';
 import { withReplanView } from '../store/replan-view.ts';
 
 export type IncrementalPlan =
-  | { planning: 'incremental'; body: PlanBody; closureSize: number; mirror: { generation: number; seq: number } }
+  | { planning: 'incremental'; body: PlanBody; closureSize: number; mirror: { generation: number; seq: number }; serviceUsers: number }
   | { planning: 'full'; reason: string };
 
 export async function planIncrementally(db: Db, companyId: string, tenantId: string, changesRead: number): Promise<IncrementalPlan> {
@@ -33,7 +33,8 @@ export async function planIncrementally(db: Db, companyId: string, tenantId: str
       seeds.add({ id: c.entraKey, login: c.oldUpnKey, mail: c.oldMailKey });
     }
     if (verdict.applied) seedsOfAppliedPlan(seeds, items);
-    const limit = closureLimit(head.directoryUsers + head.serviceUsers);
+    const serviceUsers = serviceUsersNow(baseline, verdict.applied, items) ?? (await view.countServiceUsers());
+    const limit = closureLimit(head.directoryUsers + serviceUsers);
     if (seeds.size > limit) return full('too many changes: the full plan is cheaper');
     const closure = await closeOver(seeds, view, limit);
     if (!closure) return full('the changed users are connected to too many others: the full plan is cheaper');
@@ -44,7 +45,7 @@ export async function planIncrementally(db: Db, companyId: string, tenantId: str
       settings: head.settings,
       departments: head.departments,
       dataVersion: head.dataVersion,
-      serviceUsers: head.serviceUsers,
+      serviceUsers,
       directoryUsers: head.directoryUsers,
       changesRead,
     });
@@ -53,6 +54,7 @@ export async function planIncrementally(db: Db, companyId: string, tenantId: str
       body,
       closureSize: closure.directory.length + closure.service.length,
       mirror: { generation: head.mirror.generation, seq: head.mirror.seq },
+      serviceUsers,
     };
   });
 }

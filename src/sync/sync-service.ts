@@ -45,7 +45,7 @@ export interface ApplyRequest {
 export const DEFAULT_PLAN_TTL_IN_MS = 15 * 60 * 1000;
 
 /** A plan body and how it was made. */
-type Made = { body: PlanBody; linked: string | null; mirror: { generation: number; seq: number } | null } & (
+type Made = { body: PlanBody; linked: string | null; mirror: { generation: number; seq: number } | null; serviceUsers: number } & (
   | { planning: 'incremental'; closureSize: number }
   | { planning: 'full'; reason: string }
 );
@@ -108,7 +108,7 @@ export class SyncService {
       requestedBy: request.requestedBy,
       source: request.source,
     };
-    await this.store.savePlan(plan, { mirror: made.mirror });
+    await this.store.savePlan(plan, { mirror: made.mirror, serviceUsers: made.serviceUsers });
     this.log('plan.created', {
       companyId,
       planId: plan.id,
@@ -135,7 +135,7 @@ export class SyncService {
     });
     // A reader that could not prove the tenant up front is still held to it before anything is kept.
     assertLinkedTenant(linked, directory.tenantId);
-    return { body: planImport(directory, snapshot), linked, planning: 'full', reason: 'full directory read', mirror: null };
+    return { body: planImport(directory, snapshot), linked, planning: 'full', reason: 'full directory read', mirror: null, serviceUsers: snapshot.users.length };
   }
 
   /**
@@ -156,12 +156,21 @@ export class SyncService {
     let reason = 'full directory read';
     if (round.kind === 'delta') {
       const inc = await planIncrementally(this.store.db, companyId, tenantId, round.changesRead);
-      if (inc.planning === 'incremental') return { body: inc.body, linked, planning: 'incremental', closureSize: inc.closureSize, mirror: inc.mirror };
+      if (inc.planning === 'incremental') {
+        return { body: inc.body, linked, planning: 'incremental', closureSize: inc.closureSize, mirror: inc.mirror, serviceUsers: inc.serviceUsers };
+      }
       reason = inc.reason;
     }
     const directory = round.kind === 'full' ? round.snapshot : await source.mirrorSnapshot(tenantId, round.changesRead);
     const snapshot = await this.store.snapshot(companyId);
-    return { body: planImport(directory, snapshot), linked: snapshot.company.entraTenantId, planning: 'full', reason, mirror: round.position };
+    return {
+      body: planImport(directory, snapshot),
+      linked: snapshot.company.entraTenantId,
+      planning: 'full',
+      reason,
+      mirror: round.position,
+      serviceUsers: snapshot.users.length,
+    };
   }
 
   /**
