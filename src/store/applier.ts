@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.ts';
 import { assessPlan, planRefusal } from '../domain/plan-status.ts';
 import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
-import type { Db, Sql } from './database.ts';
+import { BULK_WRITE_ROWS, refreshStatistics, type Db, type Sql } from './database.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import type { SafetyUser } from '../domain/types.ts';
 import {
@@ -130,6 +130,13 @@ export async function settleAfterRollback(db: Db, planId: string, e: unknown): P
 }
 
 export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
+  const result = await applyImportPlanOnce(db, plan, options);
+  const written = plan.changes.createUsers.length + plan.changes.deleteUsers.length;
+  if (!result.alreadyApplied && written >= BULK_WRITE_ROWS) await refreshStatistics(db, ['users', 'memberships', 'user_roles']);
+  return result;
+}
+
+async function applyImportPlanOnce(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
   const now = options.now ?? new Date();
   try {
     return await db.transaction(async (tx) => {

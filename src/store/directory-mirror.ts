@@ -7,7 +7,7 @@ import type { DirectoryDelta } from '../directory/graph-reader.ts';
 import { foldKey } from '../domain/fold.ts';
 import { directoryKeys } from '../domain/replan.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../domain/types.ts';
-import type { Db } from './database.ts';
+import { BULK_WRITE_ROWS, refreshStatistics, type Db } from './database.ts';
 
 export interface MirrorState {
   deltaLink: string | null;
@@ -52,6 +52,12 @@ export class DirectoryMirror {
    * was read (then nothing is written and false is returned: read again from the new link).
    */
   async apply(companyId: string, expectedLink: string | null, delta: DirectoryDelta, now: Date): Promise<MirrorPosition | null> {
+    const position = await this.write(companyId, expectedLink, delta, now);
+    if (position && delta.users.length >= BULK_WRITE_ROWS) await refreshStatistics(this.db, ['directory_mirror']);
+    return position;
+  }
+
+  private async write(companyId: string, expectedLink: string | null, delta: DirectoryDelta, now: Date): Promise<MirrorPosition | null> {
     return this.db.transaction(async (tx) => {
       await tx.query(`select pg_advisory_xact_lock(hashtextextended('safety-sync:mirror:' || $1::text, 0))`, [companyId]);
       await tx.query('insert into sync_state (company_id) values ($1) on conflict do nothing', [companyId]);
