@@ -115,6 +115,10 @@ for (const engine of engines()) {
       assert.ok(p5.closureSize! < 30, `closure of ${p5.closureSize} users`);
       assert.deepEqual(p5.p.changes.updateUsers.map((u) => u.loginName), ['u11@contoso.com']);
       await assertSameAsFullRead(p5.p);
+      // R29's count came from p4 (its count, less its deletes, plus its creates), not from a count of the users.
+      const [recorded] = await store.db.query<{ service_users: number }>('select service_users from plans where id = $1', [p5.p.id]);
+      assert.equal(Number(recorded!.service_users), (await store.listUsers(companyId)).length);
+      assert.ok(p4.p.changes.createUsers.length + p4.p.changes.deleteUsers.length > 0, 'p4 created or deleted users');
 
       const p6 = await plan();
       assert.equal(p6.planning, 'incremental', 'nothing changed since p5: nothing to re-plan');
