@@ -139,13 +139,16 @@ export class ReplanView implements PlanIndex {
     return { changes: row.changes, errors: row.errors, warnings: row.warnings, skippedUsers };
   }
 
-  // One index lookup per kind of key, in a union, so that no arm becomes a filter over the company.
+  // One index lookup per kind of key (union all: a user holding two of the keys comes twice; the
+  // closure counts each once), so that no arm becomes a filter over the company's rows.
   async directoryByKeys(keys: KeyLists): Promise<DirectoryUser[]> {
     const rows = await this.sql.query<{ data: DirectoryUser }>(
-      `select data from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_id in (
-         select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_key = any($3::text[])
-         union select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and upn_key = any($4::text[])
-         union select entra_id from directory_mirror where company_id = $1 and tenant_key = lower($2) and mail_key = any($5::text[]))`,
+      // Each user once (distinct on its id), so its document is sent and parsed once.
+      `select distinct on (k.entra_id) k.data from (
+         select entra_id, data from directory_mirror where company_id = $1 and tenant_key = lower($2) and entra_key = any($3::text[])
+         union all select entra_id, data from directory_mirror where company_id = $1 and tenant_key = lower($2) and upn_key = any($4::text[])
+         union all select entra_id, data from directory_mirror where company_id = $1 and tenant_key = lower($2) and mail_key = any($5::text[])
+       ) k order by k.entra_id`,
       [this.companyId, this.tenantId, keys.ids, keys.logins, keys.mails],
     );
     return rows.map((r) => r.data);
@@ -153,10 +156,9 @@ export class ReplanView implements PlanIndex {
 
   async serviceByKeys(keys: KeyLists): Promise<ServiceNode[]> {
     const rows = await this.sql.query<{ id: string; entra_object_id: string | null; login_name: string; email: string | null }>(
-      `select id, entra_object_id, login_name, email from users where company_id = $1 and id in (
-         select id from users where company_id = $1 and lower(entra_object_id) = any($2::text[])
-         union select id from users where company_id = $1 and login_key = any($3::text[])
-         union select id from users where company_id = $1 and email_key = any($4::text[]))`,
+      `select id, entra_object_id, login_name, email from users where company_id = $1 and lower(entra_object_id) = any($2::text[])
+       union all select id, entra_object_id, login_name, email from users where company_id = $1 and login_key = any($3::text[])
+       union all select id, entra_object_id, login_name, email from users where company_id = $1 and email_key = any($4::text[])`,
       [this.companyId, keys.ids, keys.logins, keys.mails],
     );
     return rows.map((r) => ({ id: r.id, entraObjectId: r.entra_object_id, loginName: r.login_name, email: r.email }));
