@@ -82,6 +82,8 @@ for (const engine of engines()) {
       await delta().apply(companyId, p1.p.id, { confirmedBy: 'a' });
       const p2 = await plan();
       assert.equal(p2.planning, 'full', 'the applied first import touched every user: the full plan is cheaper');
+      assert.match(String(p2.why), /too many changes|too many others/);
+      assert.match(String(p1.why), /full directory read/);
       assert.equal(p2.p.summary.usersUnchanged, 120);
 
       emu.updateUser(gid(5), { userPrincipalName: 'renamed5@contoso.com', displayName: 'Renamed 5' });
