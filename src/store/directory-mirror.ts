@@ -53,7 +53,7 @@ export class DirectoryMirror {
    */
   async apply(companyId: string, expectedLink: string | null, delta: DirectoryDelta, now: Date): Promise<MirrorPosition | null> {
     const position = await this.write(companyId, expectedLink, delta, now);
-    if (position && delta.users.length >= BULK_WRITE_ROWS) await refreshStatistics(this.db, ['directory_mirror']);
+    if (position && delta.full && delta.users.length >= BULK_WRITE_ROWS) await refreshStatistics(this.db, ['directory_mirror']);
     return position;
   }
 
