@@ -8,11 +8,16 @@
  *          users, memberships, change log with the same documents) into the same tables and constraints,
  *          in one transaction; the rows are prepared before the clock starts.
  * The directory is an in-memory snapshot (the Graph read is benchmarked in bench/run.ts).
+ *   resync item 5: the same tenant read through an in-memory delta reader (as Graph delta, so the
+ *          directory mirror is kept): first import, one re-plan with no change (its baseline is the
+ *          applied first import, which touched every user: planned in full), then 1% renames planned
+ *          and applied; the path SyncService took (incremental or full) and the closure size.
  *
  * BENCH_SIZES=1000,10000,100000 (default); PostgreSQL when BENCH_DATABASE_URL, TEST_DATABASE_URL or
  * DATABASE_URL is a postgres:// URL (each child gets its own schema, dropped afterwards); PGlite always
  * (in memory) unless BENCH_ENGINES=postgres. The last line is a run of the largest PostgreSQL apply
  * with --max-old-space-size=384; when it fails (out of memory) the bench exits with status 1.
+ * BENCH_RESYNC_ONLY=1 runs the item 5 re-sync table only.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -23,7 +28,7 @@ import { foldKey, foldKeyOrNull } from '../src/domain/fold.ts';
 import { planImport } from '../src/domain/planner.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../src/domain/types.ts';
 import { ENTRA_CONTAINER_DEPARTMENT } from '../src/domain/types.ts';
-import type { DirectoryReader } from '../src/directory/graph-reader.ts';
+import type { DirectoryDelta, DirectoryReader } from '../src/directory/graph-reader.ts';
 import { openDatabase } from '../src/store/database.ts';
 import { SafetyStore } from '../src/store/safety-store.ts';
 import { SyncService } from '../src/sync/sync-service.ts';
@@ -111,6 +116,72 @@ async function childApply(engine: string, n: number): Promise<Record<string, num
   }
 }
 
+/**
+ * An in-memory Graph with delta: `latestDeltaLink` names the current round; `readDelta` answers the
+ * users changed since the round its link names, with every field present (as Graph does for a
+ * changed user when $select names them).
+ */
+function deltaGraph(initial: DirectoryUser[]) {
+  let users = new Map(initial.map((u) => [u.id, u]));
+  const rounds: DirectoryUser[][] = [];
+  const link = () => `bench://delta/${rounds.length}`;
+  const reader: DirectoryReader & Required<Pick<DirectoryReader, 'readDelta' | 'latestDeltaLink'>> = {
+    read: async () => ({ tenantId: TENANT, users: [...users.values()] }),
+    latestDeltaLink: async () => link(),
+    readDelta: async (from): Promise<DirectoryDelta> => {
+      const since = from === null ? -1 : Number(from.split('/').pop());
+      const changed = new Map<string, DirectoryUser>();
+      for (const r of rounds.slice(since)) for (const u of r) changed.set(u.id, u);
+      const list = since < 0 ? [...users.values()] : [...changed.values()];
+      const all = Object.keys(list[0] ?? {}) as (keyof DirectoryUser)[];
+      return { tenantId: TENANT, users: list, presentFields: new Map(list.map((u) => [u.id, all])), removedIds: [], deltaLink: link(), full: since < 0 };
+    },
+  };
+  return {
+    reader,
+    change(next: DirectoryUser[]) {
+      const changed = next.filter((u) => JSON.stringify(u) !== JSON.stringify(users.get(u.id)));
+      users = new Map(next.map((u) => [u.id, u]));
+      rounds.push(changed);
+      return changed.length;
+    },
+  };
+}
+
+/** Child (item 5): first import through delta reads, a re-plan with no change, then 1% renames planned and applied. */
+async function childResync(engine: string, n: number): Promise<Record<string, number | string>> {
+  const { store, drop } = await openBench(engine);
+  try {
+    const company = await newCompany(store);
+    const made: Record<string, unknown>[] = [];
+    const sync = new SyncService(store, { log: (event, fields) => event === 'plan.created' && made.push(fields) });
+    const graph = deltaGraph(directoryUsers(n));
+    const first = await sync.createPlan(company.id, graph.reader, { requestedBy: 'bench', source: 'cli' });
+    await sync.apply(company.id, first.id, { confirmedBy: 'bench' });
+    let t = performance.now();
+    await sync.createPlan(company.id, graph.reader, { requestedBy: 'bench', source: 'cli' });
+    const quietPlanMs = performance.now() - t;
+    const quietPath = String(made.at(-1)!['planning']);
+    const renamed = graph.change(directoryUsers(n, true));
+    t = performance.now();
+    const plan = await sync.createPlan(company.id, graph.reader, { requestedBy: 'bench', source: 'cli' });
+    const planMs = performance.now() - t;
+    const path = String(made.at(-1)!['planning']);
+    const closure = Number(made.at(-1)!['closureSize'] ?? 0);
+    // The limit beside it: the full planner over the same state (a full read of the same users).
+    t = performance.now();
+    await new SyncService(store, { directoryRead: 'full' }).createPlan(company.id, fixed(directoryUsers(n, true)), { requestedBy: 'bench', source: 'cli' });
+    const fullSameMs = performance.now() - t;
+    t = performance.now();
+    const { run } = await sync.apply(company.id, plan.id, { confirmedBy: 'bench' });
+    const applyMs = performance.now() - t;
+    return { quietPlanMs, quietPath, renamed, planMs, path, closure, fullSameMs, applyMs, updated: run.counts.updated, rssMb: rssMb() };
+  } finally {
+    await store.close();
+    await drop();
+  }
+}
+
 /** Child: the same rows as the first import's apply, written by bare multi-row inserts. */
 async function childBare(engine: string, n: number): Promise<Record<string, number>> {
   const { store, drop } = await openBench(engine);
@@ -187,7 +258,7 @@ function pgUrl(): string | undefined {
 
 const self = fileURLToPath(import.meta.url);
 
-function spawnChild(mode: string, engine: string, n: number, nodeFlags: string[] = []): Record<string, number> | { error: string } {
+function spawnChild(mode: string, engine: string, n: number, nodeFlags: string[] = []): Record<string, number> & Record<string, number | string> | { error: string } {
   try {
     const out = execFileSync(process.execPath, [...nodeFlags, '--no-deprecation', '--import', 'tsx', self, 'child', mode, engine, String(n)], {
       encoding: 'utf8',
@@ -206,7 +277,8 @@ const s = (ms: number | undefined) => (ms === undefined ? '–' : ms >= 1000 ? `
 async function main(): Promise<void> {
   const [, , role, mode, engine, size] = process.argv;
   if (role === 'child') {
-    const result = mode === 'apply' ? await childApply(engine!, Number(size)) : await childBare(engine!, Number(size));
+    const result =
+      mode === 'apply' ? await childApply(engine!, Number(size)) : mode === 'resync' ? await childResync(engine!, Number(size)) : await childBare(engine!, Number(size));
     console.log(JSON.stringify(result));
     return;
   }
@@ -218,7 +290,7 @@ async function main(): Promise<void> {
   console.log(`node ${process.version}; sizes ${sizes.join(', ')}; engines ${engines.join(', ')}`);
   console.log('| engine | users | first plan | first apply | bare insert, same rows | apply / bare | re-sync 1%: plan | re-sync 1%: apply | peak RSS apply process | peak RSS bare process |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const n of sizes) {
+  for (const n of process.env.BENCH_RESYNC_ONLY ? [] : sizes) {
     for (const engine of engines) {
       const a = spawnChild('apply', engine, n);
       const b = spawnChild('bare', engine, n);
@@ -231,6 +303,24 @@ async function main(): Promise<void> {
       );
     }
   }
+  // Item 5: re-sync through delta reads (the mirror), plan and apply, with the path SyncService took.
+  console.log('');
+  console.log('| engine | users | delta re-plan, no change (after the first import) | 1% renames: changes read | plan | path (closure) | full plan, same state | plan / full | apply | plan + apply | goal |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const n of sizes) {
+    for (const engine of engines) {
+      const r = spawnChild('resync', engine, n);
+      if ('error' in r) {
+        console.log(`| ${engine} | ${n} | failed: ${r.error} |`);
+        continue;
+      }
+      const total = Number(r.planMs) + Number(r.applyMs);
+      console.log(
+        `| ${engine} | ${n.toLocaleString('en')} | ${s(Number(r.quietPlanMs))} (${r.quietPath}) | ${r.renamed} | ${s(Number(r.planMs))} | ${r.path} (${r.closure} users) | ${s(Number(r.fullSameMs))} | ${(Number(r.planMs) / Number(r.fullSameMs)).toFixed(2)}x | ${s(Number(r.applyMs))} (${r.updated} updates) | ${s(total)} | ${total < 1000 ? 'met' : 'missed'} (< 1 s) |`,
+      );
+    }
+  }
+  if (process.env.BENCH_RESYNC_ONLY) return;
   const big = Math.max(...sizes);
   const memEngine = engines.includes('postgres') ? 'postgres' : 'pglite';
   const m = spawnChild('apply', memEngine, big, ['--max-old-space-size=384']);

@@ -23,7 +23,6 @@ import {
   type FieldChange,
   type PlanBody,
   type EmailHolder,
-  type IssueOf,
   type PlanError,
   type PlanWarning,
   type SafetyUser,
@@ -94,7 +93,6 @@ const ADJUSTMENT_TEXT: Record<Adjustment, (max: number | undefined) => string> =
  * DIRECTORY_VALUE_ADJUSTED warning per user whose values were cleaned or cut,
  * whether by the reader (`adjusted`) or here: the plan names who, never fails.
  */
-const adjustedId = (w: PlanWarning): string => (w.code === 'DIRECTORY_VALUE_ADJUSTED' ? w.entraObjectId : '');
 
 function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnapshot; warnings: PlanWarning[] } {
   const warnings: PlanWarning[] = [];
@@ -125,39 +123,66 @@ function fitDirectory(directory: DirectorySnapshot): { directory: DirectorySnaps
     }
     return clean;
   });
-  warnings.sort((a, b) => compareStrings(adjustedId(a), adjustedId(b)));
+
   return { directory: { ...directory, users }, warnings };
 }
 
-export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
-  const errors: PlanError[] = [];
-  const warnings: PlanWarning[] = [];
-  const { company, settings } = service;
-  const { directory, warnings: adjustedWarnings } = fitDirectory(rawDirectory);
+/**
+ * What the planner decides user by user (issue 9 item 5): every per-user output. Each of them
+ * depends only on the connected component of its users in the key graph (domain/replan.ts), so a
+ * plan can be updated by re-planning only the components that changed. The lists are in no
+ * particular order: finishPlan orders them (one home for the order).
+ */
+export interface PlanPart {
+  createUsers: UserCreate[];
+  updateUsers: UserUpdate[];
+  deleteUsers: UserDelete[];
+  skippedUsers: SkippedUser[];
+  /** UNDELETABLE_USER (R27), DUPLICATE_EMAIL (R28), DUPLICATE_LOGIN_NAME (R30): COMPONENT_ERRORS. */
+  errors: PlanError[];
+  /** EMAIL_KEPT, DISABLED_USER_UPDATED, DIRECTORY_VALUE_ADJUSTED: COMPONENT_WARNINGS. */
+  warnings: PlanWarning[];
+}
 
-  // ---------------------------------------------------------------- R1, R3
-  if (company.plan === 'lite') {
-    errors.push(
-    planError('PLAN_NOT_ELIGIBLE', {
-      message: 'Directory import needs the premier plan or above; this company is on the lite plan.',
-      plan: company.plan,
-    }));
-  }
-  const companyTenant = trimOrNull(company.entraTenantId);
-  if (companyTenant === null) {
-    warnings.push(
-    planWarning('TENANT_WILL_BE_LINKED', {
-      message: `This import links the company to the Entra tenant ${directory.tenantId}; later imports must come from the same tenant.`,
-      tenantId: directory.tenantId,
-    }));
-  } else if (!sameTenant(companyTenant, directory.tenantId)) {
-    errors.push(
-    planError('TENANT_MISMATCH', {
-      message: `The company is linked to the Entra tenant ${companyTenant}, but the directory read belongs to the tenant ${directory.tenantId}.`,
-      companyTenantId: companyTenant,
-      directoryTenantId: directory.tenantId,
-    }));
-  }
+/** The issues decided per component; every other code is global and decided by finishPlan. */
+export const COMPONENT_ERRORS: ReadonlySet<PlanError['code']> = new Set(['UNDELETABLE_USER', 'DUPLICATE_EMAIL', 'DUPLICATE_LOGIN_NAME']);
+export const COMPONENT_WARNINGS: ReadonlySet<PlanWarning['code']> = new Set(['EMAIL_KEPT', 'DISABLED_USER_UPDATED', 'DIRECTORY_VALUE_ADJUSTED']);
+
+/** The global inputs of a plan: the company, its settings and departments, and two counts. */
+export interface PlanContext {
+  tenantId: string;
+  company: CompanySnapshot['company'];
+  settings: CompanySnapshot['settings'];
+  departments: readonly Department[];
+  dataVersion: number;
+  /** How many service users the company has (R29). */
+  serviceUsers: number;
+  /** How many users the directory holds, imported or skipped. */
+  directoryUsers: number;
+  changesRead: number | null;
+}
+
+export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnapshot): PlanBody {
+  return finishPlan(planPart(rawDirectory, service.users), {
+    tenantId: rawDirectory.tenantId,
+    company: service.company,
+    settings: service.settings,
+    departments: service.departments,
+    dataVersion: service.dataVersion,
+    serviceUsers: service.users.length,
+    directoryUsers: rawDirectory.users.length,
+    changesRead: rawDirectory.changesRead ?? null,
+  });
+}
+
+/**
+ * The per-user rules (R13–R21, R23–R28, R30) over a directory and service users. `serviceUsers`
+ * is in snapshot order (login_key): R17 keeps the first user with an object id and R18/R19 the
+ * first unclaimed one, so a sub-problem must keep the relative order.
+ */
+export function planPart(rawDirectory: DirectorySnapshot, serviceUsers: readonly SafetyUser[]): PlanPart {
+  const errors: PlanError[] = [];
+  const { directory, warnings: adjustedWarnings } = fitDirectory(rawDirectory);
 
   // ---------------------------------------------------------------- R13–R15 (first stage)
   // Users that are guests, external or without a UPN never take part in linking.
@@ -174,7 +199,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   const byObjectId = new Map<string, SafetyUser>();
   const byLogin = new Map<string, SafetyUser[]>();
   const byEmail = new Map<string, SafetyUser[]>();
-  for (const s of service.users) {
+  for (const s of serviceUsers) {
     const oid = trimOrNull(s.entraObjectId);
     const oidKey = oid === null ? null : keyOf(oid);
     if (oidKey !== null && !byObjectId.has(oidKey)) byObjectId.set(oidKey, s);
@@ -209,12 +234,10 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   }
 
   // ---------------------------------------------------------------- skipped (R13–R15, final)
-  const skipped: Record<SkipReason, number> = { guest: 0, external: 0, disabledNew: 0, noUserPrincipalName: 0 };
   const skippedUsers: SkippedUser[] = [];
   for (const u of directory.users) {
     const reason = classifyDirectoryUser(u, matchOf.has(u.id));
     if (reason === null) continue;
-    skipped[reason]++;
     skippedUsers.push({
       entraObjectId: u.id,
       userPrincipalName: u.userPrincipalName,
@@ -227,9 +250,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
   const createUsers: UserCreate[] = [];
   const updateUsers: UserUpdate[] = [];
   const updateOf = new Map<string, UserUpdate>(); // service user id -> update
-  const emailKept: IssueOf<PlanWarning, 'EMAIL_KEPT'>[] = [];
-  const disabledUpdated: IssueOf<PlanWarning, 'DISABLED_USER_UPDATED'>[] = [];
-  let usersUnchanged = 0;
+  const warnings: PlanWarning[] = [];
 
   for (const c of candidates) {
     const match = matchOf.get(c.id);
@@ -256,7 +277,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     const mail = trimOrNull(c.mail);
     if (mail === null) {
       if (!isBlank(s.email)) {
-        emailKept.push(
+        warnings.push(
         planWarning('EMAIL_KEPT', {
           message: `${userLabel(s)} has no email in Entra; the email ${s.email} in the safety service is kept.`,
           userId: s.id,
@@ -283,10 +304,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
 
     if (s.entraObjectId !== c.id) fields.entraObjectId = { from: s.entraObjectId, to: c.id };
 
-    if (Object.keys(fields).length === 0) {
-      usersUnchanged++;
-      continue;
-    }
+    if (Object.keys(fields).length === 0) continue; // unchanged
     const update: UserUpdate = {
       userId: s.id,
       entraObjectId: c.id,
@@ -297,7 +315,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     updateUsers.push(update);
     updateOf.set(s.id, update);
     if (!c.accountEnabled) {
-      disabledUpdated.push(
+      warnings.push(
       planWarning('DISABLED_USER_UPDATED', {
         message: `${userLabel(s)} is disabled in Entra but linked, so it is still updated.`,
         userId: s.id,
@@ -306,11 +324,12 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
       }));
     }
   }
+  warnings.push(...adjustedWarnings);
 
   // ---------------------------------------------------------------- delete (R26, R16, R20)
   const deleteUsers: UserDelete[] = [];
   const deleted = new Map<string, SafetyUser>(); // id -> user
-  for (const s of service.users) {
+  for (const s of serviceUsers) {
     if (claimed.has(s.id)) continue;
     const oid = trimOrNull(s.entraObjectId);
     if (oid === null) continue; // service-only user: never touched (R16)
@@ -318,16 +337,187 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     deleteUsers.push({ userId: s.id, loginName: s.loginName, name: s.name, entraObjectId: s.entraObjectId });
     deleted.set(s.id, s);
   }
+  createUsers.sort(createOrder);
+  updateUsers.sort(updateOrder);
+  deleteUsers.sort(deleteOrder);
 
-  const byLoginThenId = <T extends { loginName: string }>(idOf: (x: T) => string) =>
-    (a: T, b: T) => compareStrings(a.loginName, b.loginName) || compareStrings(idOf(a), idOf(b));
-  createUsers.sort(byLoginThenId((x) => x.entraObjectId));
-  updateUsers.sort(byLoginThenId((x) => x.userId));
-  deleteUsers.sort(byLoginThenId((x) => x.userId));
+  // R27
+  for (const d of deleteUsers) {
+    const s = deleted.get(d.userId) as SafetyUser;
+    const roles = UNDELETABLE_ROLES.filter((r) => s.roles.includes(r));
+    if (roles.length === 0) continue;
+    errors.push(
+    planError('UNDELETABLE_USER', {
+      message: `${userLabel(s)} was removed from Entra but cannot be deleted because they are ${roles
+        .map((r) => `the ${ROLE_LABEL[r]}`)
+        .join(' and ')}; remove the role in the safety service first.`,
+      userId: s.id,
+      loginName: s.loginName,
+      name: s.name,
+      roles,
+    }));
+  }
+
+  // R28: emails after the plan. First count the addresses (cheap), then
+  // describe the holders of the duplicated ones only.
+  const matchOfService = new Map<string, Match>();
+  for (const m of matchOf.values()) matchOfService.set(m.service.id, m);
+  const finalEmail = (s: SafetyUser): string | null => {
+    const update = updateOf.get(s.id);
+    return trimOrNull(update?.fields.email ? update.fields.email.to : s.email);
+  };
+  const emailCount = new Map<string, number>();
+  const countEmail = (email: string | null): void => {
+    if (email === null) return;
+    const k = keyOf(email);
+    emailCount.set(k, (emailCount.get(k) ?? 0) + 1);
+  };
+  for (const s of serviceUsers) if (!deleted.has(s.id)) countEmail(finalEmail(s));
+  for (const u of createUsers) countEmail(trimOrNull(u.email));
+
+  const holders = new Map<string, { email: string; users: EmailHolder[] }>();
+  const hold = (email: string, h: EmailHolder): void => {
+    const k = keyOf(email);
+    if ((emailCount.get(k) ?? 0) < 2) return;
+    const group = holders.get(k);
+    if (!group) holders.set(k, { email, users: [h] });
+    else {
+      group.users.push(h);
+      if (compareStrings(email, group.email) < 0) group.email = email; // same spelling whatever the read order
+    }
+  };
+  for (const s of serviceUsers) {
+    if (deleted.has(s.id)) continue;
+    const email = finalEmail(s);
+    if (email === null || (emailCount.get(keyOf(email)) ?? 0) < 2) continue;
+    const match = matchOfService.get(s.id);
+    const entraMail = match ? trimOrNull(match.entra.mail) : null;
+    const fromEntra = entraMail !== null && keyOf(entraMail) === keyOf(email);
+    const oid = match ? match.entra.id : s.entraObjectId;
+    const h: EmailHolder = { loginName: s.loginName, source: fromEntra ? 'entra' : 'service', userId: s.id };
+    if (oid !== null) h.entraObjectId = oid;
+    hold(email, h);
+  }
+  for (const u of createUsers) {
+    if (u.email !== null) hold(u.email, { loginName: u.loginName, source: 'entra', entraObjectId: u.entraObjectId });
+  }
+  for (const g of holders.values()) {
+    g.users.sort((a, b) => compareStrings(a.loginName, b.loginName) || compareStrings(a.userId ?? a.entraObjectId ?? '', b.userId ?? b.entraObjectId ?? ''));
+    errors.push(
+    planError('DUPLICATE_EMAIL', {
+      message: `The email ${g.email} would be shared by ${g.users.map((u) => u.loginName).join(', ')}; remove the address in the safety service or in Entra.`,
+      email: g.email,
+      users: g.users,
+    }));
+  }
+
+  // R30: a created user may never take a login name that already exists.
+  const createLogins = new Map<string, UserCreate[]>();
+  for (const u of createUsers) pushToList(createLogins, keyOf(u.loginName), u);
+  const serviceLogins = new Map<string, SafetyUser>();
+  if (createLogins.size > 0) {
+    for (const s of serviceUsers) {
+      const k = keyOf(s.loginName);
+      if (createLogins.has(k) && !serviceLogins.has(k)) serviceLogins.set(k, s);
+    }
+  }
+  for (const [k, creates] of createLogins) {
+    const existing = serviceLogins.get(k);
+    if (!existing && creates.length < 2) continue;
+    const first = creates[0] as UserCreate;
+    errors.push(
+    planError('DUPLICATE_LOGIN_NAME', {
+      message: existing
+        ? `The Entra user ${first.loginName} cannot be created: the login name is already used by ${userLabel(existing)}, which is linked to another Entra user. Change the login name in the safety service or the user principal name in Entra.`
+        : `The Entra users ${creates.map((u) => u.entraObjectId).join(', ')} share the user principal name ${first.loginName}; login names must be unique.`,
+      loginName: first.loginName,
+      entraObjectIds: creates.map((u) => u.entraObjectId),
+      ...(existing ? { userId: existing.id, existingLoginName: existing.loginName } : {}),
+    }));
+  }
+
+  return { createUsers, updateUsers, deleteUsers, skippedUsers, errors, warnings };
+}
+
+const byLoginThenId = <T extends { loginName: string }>(idOf: (x: T) => string) =>
+  (a: T, b: T) => compareStrings(a.loginName, b.loginName) || compareStrings(idOf(a), idOf(b));
+const createOrder = byLoginThenId<UserCreate>((x) => x.entraObjectId);
+const updateOrder = byLoginThenId<UserUpdate>((x) => x.userId);
+const deleteOrder = byLoginThenId<UserDelete>((x) => x.userId);
+/** Skipped users by object id (then UPN): the same order whatever order the directory was read in. */
+const skippedOrder = (a: SkippedUser, b: SkippedUser): number =>
+  compareStrings(a.entraObjectId, b.entraObjectId) || compareStrings(a.userPrincipalName ?? '', b.userPrincipalName ?? '');
+
+/** Where a per-component issue goes in the plan's lists: its code's rank, then its own keys. */
+function issueRank(i: PlanError | PlanWarning): [number, string, string] {
+  switch (i.code) {
+    case 'UNDELETABLE_USER':
+      return [0, i.loginName, i.userId];
+    case 'DUPLICATE_EMAIL':
+      return [1, keyOf(i.email), ''];
+    case 'DUPLICATE_LOGIN_NAME':
+      return [2, i.loginName, i.entraObjectIds[0] ?? ''];
+    case 'EMAIL_KEPT':
+      return [0, i.loginName, i.userId];
+    case 'DISABLED_USER_UPDATED':
+      return [1, i.loginName, i.userId];
+    case 'DIRECTORY_VALUE_ADJUSTED':
+      return [2, i.entraObjectId, ''];
+    default:
+      return [9, '', ''];
+  }
+}
+const issueOrder = (a: PlanError | PlanWarning, b: PlanError | PlanWarning): number => {
+  const [ra, a1, a2] = issueRank(a);
+  const [rb, b1, b2] = issueRank(b);
+  return ra - rb || compareStrings(a1, b1) || compareStrings(a2, b2);
+};
+
+/**
+ * The global rules over the per-user part: R1/R3, departments (R8–R12), R22, R29, B2, the
+ * summary, and the order of every list. planImport = finishPlan(planPart(D, S)); the incremental
+ * re-plan (domain/replan.ts) finishes a part merged from the baseline and the re-planned components.
+ */
+export function finishPlan(part: PlanPart, ctx: PlanContext): PlanBody {
+  const { company, settings } = ctx;
+  const errors: PlanError[] = [];
+  const warnings: PlanWarning[] = [];
+  const createUsers = [...part.createUsers].sort(createOrder);
+  const updateUsers = [...part.updateUsers].sort(updateOrder);
+  const deleteUsers = [...part.deleteUsers].sort(deleteOrder);
+  const skippedUsers = [...part.skippedUsers].sort(skippedOrder);
+
+  // ---------------------------------------------------------------- R1, R3
+  if (company.plan === 'lite') {
+    errors.push(
+    planError('PLAN_NOT_ELIGIBLE', {
+      message: 'Directory import needs the premier plan or above; this company is on the lite plan.',
+      plan: company.plan,
+    }));
+  }
+  const companyTenant = trimOrNull(company.entraTenantId);
+  if (companyTenant === null) {
+    warnings.push(
+    planWarning('TENANT_WILL_BE_LINKED', {
+      message: `This import links the company to the Entra tenant ${ctx.tenantId}; later imports must come from the same tenant.`,
+      tenantId: ctx.tenantId,
+    }));
+  } else if (!sameTenant(companyTenant, ctx.tenantId)) {
+    errors.push(
+    planError('TENANT_MISMATCH', {
+      message: `The company is linked to the Entra tenant ${companyTenant}, but the directory read belongs to the tenant ${ctx.tenantId}.`,
+      companyTenantId: companyTenant,
+      directoryTenantId: ctx.tenantId,
+    }));
+  }
+
+  // ---------------------------------------------------------------- skipped counts
+  const skipped: Record<SkipReason, number> = { guest: 0, external: 0, disabledNew: 0, noUserPrincipalName: 0 };
+  for (const u of skippedUsers) skipped[u.reason]++;
 
   // ---------------------------------------------------------------- departments (R8–R12)
   const existingByCode = new Map<string, Department>();
-  for (const d of service.departments) if (!existingByCode.has(d.code)) existingByCode.set(d.code, d);
+  for (const d of ctx.departments) if (!existingByCode.has(d.code)) existingByCode.set(d.code, d);
   const needed = new Set<string>();
   for (const u of createUsers) if (u.departmentCode !== null) needed.add(u.departmentCode);
   for (const u of updateUsers) {
@@ -361,105 +551,11 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     }));
   }
 
-  // R27
-  for (const d of deleteUsers) {
-    const s = deleted.get(d.userId) as SafetyUser;
-    const roles = UNDELETABLE_ROLES.filter((r) => s.roles.includes(r));
-    if (roles.length === 0) continue;
-    errors.push(
-    planError('UNDELETABLE_USER', {
-      message: `${userLabel(s)} was removed from Entra but cannot be deleted because they are ${roles
-        .map((r) => `the ${ROLE_LABEL[r]}`)
-        .join(' and ')}; remove the role in the safety service first.`,
-      userId: s.id,
-      loginName: s.loginName,
-      name: s.name,
-      roles,
-    }));
-  }
-
-  // R28: emails after the plan. First count the addresses (cheap), then
-  // describe the holders of the duplicated ones only.
-  const matchOfService = new Map<string, Match>();
-  for (const m of matchOf.values()) matchOfService.set(m.service.id, m);
-  const finalEmail = (s: SafetyUser): string | null => {
-    const update = updateOf.get(s.id);
-    return trimOrNull(update?.fields.email ? update.fields.email.to : s.email);
-  };
-  const emailCount = new Map<string, number>();
-  const countEmail = (email: string | null): void => {
-    if (email === null) return;
-    const k = keyOf(email);
-    emailCount.set(k, (emailCount.get(k) ?? 0) + 1);
-  };
-  for (const s of service.users) if (!deleted.has(s.id)) countEmail(finalEmail(s));
-  for (const u of createUsers) countEmail(trimOrNull(u.email));
-
-  const holders = new Map<string, { email: string; users: EmailHolder[] }>();
-  const hold = (email: string, h: EmailHolder): void => {
-    const k = keyOf(email);
-    if ((emailCount.get(k) ?? 0) < 2) return;
-    const group = holders.get(k);
-    if (!group) holders.set(k, { email, users: [h] });
-    else {
-      group.users.push(h);
-      if (compareStrings(email, group.email) < 0) group.email = email; // same spelling whatever the read order
-    }
-  };
-  for (const s of service.users) {
-    if (deleted.has(s.id)) continue;
-    const email = finalEmail(s);
-    if (email === null || (emailCount.get(keyOf(email)) ?? 0) < 2) continue;
-    const match = matchOfService.get(s.id);
-    const entraMail = match ? trimOrNull(match.entra.mail) : null;
-    const fromEntra = entraMail !== null && keyOf(entraMail) === keyOf(email);
-    const oid = match ? match.entra.id : s.entraObjectId;
-    const h: EmailHolder = { loginName: s.loginName, source: fromEntra ? 'entra' : 'service', userId: s.id };
-    if (oid !== null) h.entraObjectId = oid;
-    hold(email, h);
-  }
-  for (const u of createUsers) {
-    if (u.email !== null) hold(u.email, { loginName: u.loginName, source: 'entra', entraObjectId: u.entraObjectId });
-  }
-  const duplicates = [...holders.values()];
-  duplicates.sort((a, b) => compareStrings(keyOf(a.email), keyOf(b.email)));
-  for (const g of duplicates) {
-    g.users.sort((a, b) => compareStrings(a.loginName, b.loginName) || compareStrings(a.userId ?? a.entraObjectId ?? '', b.userId ?? b.entraObjectId ?? ''));
-    errors.push(
-    planError('DUPLICATE_EMAIL', {
-      message: `The email ${g.email} would be shared by ${g.users.map((u) => u.loginName).join(', ')}; remove the address in the safety service or in Entra.`,
-      email: g.email,
-      users: g.users,
-    }));
-  }
-
-  // R30: a created user may never take a login name that already exists.
-  const createLogins = new Map<string, UserCreate[]>();
-  for (const u of createUsers) pushToList(createLogins, keyOf(u.loginName), u);
-  const serviceLogins = new Map<string, SafetyUser>();
-  if (createLogins.size > 0) {
-    for (const s of service.users) {
-      const k = keyOf(s.loginName);
-      if (createLogins.has(k) && !serviceLogins.has(k)) serviceLogins.set(k, s);
-    }
-  }
-  for (const [k, creates] of createLogins) {
-    const existing = serviceLogins.get(k);
-    if (!existing && creates.length < 2) continue;
-    const first = creates[0] as UserCreate;
-    errors.push(
-    planError('DUPLICATE_LOGIN_NAME', {
-      message: existing
-        ? `The Entra user ${first.loginName} cannot be created: the login name is already used by ${userLabel(existing)}, which is linked to another Entra user. Change the login name in the safety service or the user principal name in Entra.`
-        : `The Entra users ${creates.map((u) => u.entraObjectId).join(', ')} share the user principal name ${first.loginName}; login names must be unique.`,
-      loginName: first.loginName,
-      entraObjectIds: creates.map((u) => u.entraObjectId),
-      ...(existing ? { userId: existing.id, existingLoginName: existing.loginName } : {}),
-    }));
-  }
+  // R27, R28, R30: decided per component (planPart)
+  errors.push(...part.errors.filter((e) => COMPONENT_ERRORS.has(e.code)).sort(issueOrder));
 
   // R29
-  const resultingUsers = service.users.length - deleteUsers.length + createUsers.length;
+  const resultingUsers = ctx.serviceUsers - deleteUsers.length + createUsers.length;
   if (resultingUsers > company.maxUsers) {
     errors.push(
     planError('USER_LIMIT_EXCEEDED', {
@@ -479,9 +575,7 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
       departmentCode: d.code,
     }));
   }
-  emailKept.sort((a, b) => compareStrings(a.loginName, b.loginName));
-  disabledUpdated.sort((a, b) => compareStrings(a.loginName, b.loginName));
-  warnings.push(...emailKept, ...disabledUpdated, ...adjustedWarnings);
+  warnings.push(...part.warnings.filter((w) => COMPONENT_WARNINGS.has(w.code)).sort(issueOrder));
 
   // B2
   const requiresDeletionConfirmation = deleteUsers.length > settings.deletionThreshold;
@@ -494,23 +588,25 @@ export function planImport(rawDirectory: DirectorySnapshot, service: CompanySnap
     }));
   }
 
+  // Every directory user is skipped, created, updated or unchanged (candidates without a change).
+  const skippedCount = skipped.guest + skipped.external + skipped.disabledNew + skipped.noUserPrincipalName;
   return {
-    tenantId: directory.tenantId,
+    tenantId: ctx.tenantId,
     summary: {
       usersToCreate: createUsers.length,
       usersToUpdate: updateUsers.length,
       usersToDelete: deleteUsers.length,
-      usersUnchanged,
+      usersUnchanged: ctx.directoryUsers - skippedCount - createUsers.length - updateUsers.length,
       departmentsToCreate: createDepartments.length,
       skipped,
-      directoryUsers: directory.users.length,
-      changesRead: directory.changesRead ?? null,
+      directoryUsers: ctx.directoryUsers,
+      changesRead: ctx.changesRead,
     },
     changes: { createDepartments, createUsers, updateUsers, deleteUsers },
     errors,
     warnings,
     skippedUsers,
     requiresDeletionConfirmation,
-    baseDataVersion: service.dataVersion,
+    baseDataVersion: ctx.dataVersion,
   };
 }

@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.ts';
 import { assessPlan, planRefusal } from '../domain/plan-status.ts';
 import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
-import type { Db, Sql } from './database.ts';
+import { BULK_WRITE_ROWS, refreshStatistics, type Db, type Sql } from './database.ts';
 import { dataVersionOf, lockCompanyForImport } from './company-lock.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import type { SafetyUser } from '../domain/types.ts';
@@ -133,6 +133,13 @@ export async function settleAfterRollback(db: Db, planId: string, e: unknown): P
 }
 
 export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
+  const result = await applyImportPlanOnce(db, plan, options);
+  const written = plan.changes.createUsers.length + plan.changes.deleteUsers.length;
+  if (!result.alreadyApplied && written >= BULK_WRITE_ROWS) await refreshStatistics(db, ['users', 'memberships', 'user_roles']);
+  return result;
+}
+
+async function applyImportPlanOnce(db: Db, plan: StoredPlan, options: ApplyOptions): Promise<ApplyResult> {
   const now = options.now ?? new Date();
   try {
     return await db.transaction(async (tx) => {
@@ -161,10 +168,13 @@ export async function applyImportPlan(db: Db, plan: StoredPlan, options: ApplyOp
         `update runs set finished_at = $2, counts = $3 where id = $1 returning *`,
         [runId, new Date(), JSON.stringify(counts)],
       );
-      await tx.query(`update plans set status = 'applied', run_id = $2, status_changed_at = now() where id = $1`, [
-        plan.id,
-        runId,
-      ]);
+      // Item 5: the data version this apply leaves, so that the next plan can start from this one.
+      await tx.query(
+        `update plans set status = 'applied', run_id = $2, status_changed_at = now(),
+                applied_data_version = ${dataVersionOf('$3::uuid')}
+          where id = $1`,
+        [plan.id, runId, plan.companyId],
+      );
       return { run: toRun(run!), alreadyApplied: false };
     });
   } catch (e) {

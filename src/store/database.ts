@@ -153,3 +153,23 @@ export function isConnectionLost(e: unknown): boolean {
   const message = typeof err.message === 'string' ? err.message : '';
   return /Connection terminated|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
 }
+
+/** How many rows one write must add before the planner statistics of its tables are refreshed. */
+export const BULK_WRITE_ROWS = 1000;
+
+/**
+ * Issue 9 item 5: after a bulk write (a first import, a full mirror round) the tables' planner
+ * statistics still describe them as they were, and an indexed lookup of a few keys is planned as
+ * a scan of the company's rows. Autovacuum refreshes them within minutes; a re-plan right after a
+ * first import should not wait for it. Run after the write's commit; a failure is not the write's.
+ */
+export async function refreshStatistics(db: Db, tables: string[]): Promise<void> {
+  for (const t of tables) {
+    if (!/^[a-z_]+$/.test(t)) throw new Error(`not a table name: ${t}`);
+    try {
+      await db.query(`analyze ${t}`);
+    } catch {
+      // Statistics only make plans faster; autovacuum refreshes them anyway.
+    }
+  }
+}

@@ -4,6 +4,8 @@
  * once migrate exactly once.
  */
 import { foldKeyOrNull } from '../domain/fold.ts';
+import { directoryKeys } from '../domain/replan.ts';
+import type { DirectoryUser } from '../domain/types.ts';
 import type { Db, Sql } from './database.ts';
 
 interface Migration {
@@ -453,6 +455,70 @@ create function company_data_version(company uuid) returns bigint language sql s
     from companies c where c.id = company
 $$;
 `,
+  },
+  {
+    version: 15,
+    name: 're-sync proportional to the change: mirror keys, mirror change records, plan positions',
+    sql: `
+-- Issue 9 item 5. A re-plan after a delta round re-plans only the users connected (by object id,
+-- UPN / login name or mail / email key) to what changed (src/domain/replan.ts); it finds them by
+-- indexed lookups. The mirror keeps each user's keys, written by the store (foldKey of the values
+-- the planner sees: directoryKeys); entra_key is foldKey of the object id.
+alter table directory_mirror add column entra_key text;
+-- A full round staged while Graph's pages arrive (migration 13) carries the same keys into the mirror.
+alter table directory_mirror_staging add column entra_key text;
+alter table directory_mirror_staging add column upn_key text;
+alter table directory_mirror_staging add column mail_key text;
+alter table directory_mirror add column upn_key text;
+alter table directory_mirror add column mail_key text;
+-- A full round replaces the mirror and starts a new generation; each delta round of a generation
+-- has the next sequence number. Change records below a plan's position may be pruned (pruned_seq).
+alter table sync_state add column mirror_generation bigint not null default 0;
+alter table sync_state add column mirror_seq bigint not null default 0;
+alter table sync_state add column mirror_pruned_seq bigint not null default 0;
+-- How many users the mirror holds, kept by each round (a re-plan does not count 100,000 rows).
+alter table sync_state add column mirror_count bigint;
+update sync_state s set mirror_count = (select count(*) from directory_mirror m where m.company_id = s.company_id and m.tenant_key = lower(s.mirror_tenant_id))
+ where s.mirror_tenant_id is not null;
+-- One row per user a delta round changed or removed, with the keys it had before the round.
+create table directory_mirror_changes (
+  company_id uuid not null references companies(id) on delete cascade,
+  generation bigint not null,
+  seq bigint not null,
+  entra_key text not null,
+  old_upn_key text,
+  old_mail_key text
+);
+create index directory_mirror_changes_position on directory_mirror_changes (company_id, generation, seq);
+-- The mirror position a plan was made at, and the data version its apply left (a re-plan's baseline).
+alter table plans add column mirror_generation bigint;
+alter table plans add column mirror_seq bigint;
+alter table plans add column applied_data_version bigint;
+-- How many service users the company had when the plan was made (R29 of a re-plan from it).
+alter table plans add column service_users integer;
+`,
+    async run(tx) {
+      const rows = await tx.query<{ company_id: string; tenant_key: string; entra_id: string; data: DirectoryUser }>(
+        'select company_id, tenant_key, entra_id, data from directory_mirror',
+      );
+      if (rows.length > 0) {
+        const keys = rows.map((r) => directoryKeys(r.data));
+        await tx.query(
+          `update directory_mirror m set entra_key = v.ek, upn_key = v.uk, mail_key = v.mk
+             from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) as v(cid, tk, eid, ek, uk, mk)
+            where m.company_id = v.cid and m.tenant_key = v.tk and m.entra_id = v.eid`,
+          [rows.map((r) => r.company_id), rows.map((r) => r.tenant_key), rows.map((r) => r.entra_id), keys.map((k) => k.id ?? ''), keys.map((k) => k.login), keys.map((k) => k.mail)],
+        );
+      }
+      await tx.exec(`
+alter table directory_mirror alter column entra_key set not null;
+create index directory_mirror_entra_key on directory_mirror (company_id, tenant_key, entra_key);
+create index directory_mirror_upn_key on directory_mirror (company_id, tenant_key, upn_key);
+create index directory_mirror_mail_key on directory_mirror (company_id, tenant_key, mail_key);
+-- The users whose object id lower() may key otherwise than foldKey (src/store/replan-view.ts): found without a scan.
+create index users_entra_odd on users (company_id) where entra_object_id !~ '^[A-Za-z0-9-]*$';
+`);
+    },
   },
 ];
 

@@ -15,9 +15,11 @@
  *   - two instances stage under different round ids and only one commit wins the compare-and-set.
  */
 import { randomUUID } from 'node:crypto';
+import { foldKey } from '../domain/fold.ts';
+import { directoryKeys } from '../domain/replan.ts';
 import type { DirectoryUser } from '../domain/types.ts';
-import type { Db } from './database.ts';
-import { claimMirror } from './directory-mirror.ts';
+import { BULK_WRITE_ROWS, refreshStatistics, type Db } from './database.ts';
+import { claimMirror, clearForFullRound, finishFullRound, type MirrorPosition } from './directory-mirror.ts';
 
 /** Users per staging statement. Small enough for PGlite's memory, large enough to amortise a round trip. */
 export const DEFAULT_STAGE_BATCH = 1000;
@@ -29,10 +31,11 @@ export interface FullRoundWriter {
   add(user: DirectoryUser): void;
   /**
    * Writes what is left, then switches the round in atomically unless another instance moved the
-   * mirror on since `expectedLink` (false: nothing switched, the staged rows are removed).
+   * mirror on since `expectedLink` (null: nothing switched, the staged rows are removed); the
+   * mirror's new position (a new generation, item 5) when it switched.
    * A failed staging write is thrown here, and nothing is switched.
    */
-  commit(switchTo: { expectedLink: string | null; tenantId: string; deltaLink: string; now: Date }): Promise<boolean>;
+  commit(switchTo: { expectedLink: string | null; tenantId: string; deltaLink: string; now: Date }): Promise<MirrorPosition | null>;
   /** Forgets the round (the read failed or was aborted): the mirror and its delta link stay as they were. */
   discard(): Promise<void>;
   /** Users staged so far (written or queued). */
@@ -45,6 +48,12 @@ export interface FullRoundOptions {
   batchSize?: number;
   /** When the round started (the injected clock): recorded with its rows, for the clean-up of abandoned rounds. */
   now: Date;
+}
+
+/** One staged user: its lower-cased id, the user, and the keys the re-plan looks it up by. */
+function stagedRow(u: DirectoryUser): [string, DirectoryUser, string, string | null, string | null] {
+  const k = directoryKeys(u);
+  return [u.id.toLowerCase(), u, k.id ?? foldKey(u.id), k.login, k.mail];
 }
 
 export function startFullRound(db: Db, companyId: string, options: FullRoundOptions): FullRoundWriter {
@@ -66,10 +75,11 @@ export function startFullRound(db: Db, companyId: string, options: FullRoundOpti
       if (failure) return;
       try {
         await db.query(
-          `insert into directory_mirror_staging (round_id, company_id, entra_id, data, staged_at)
-           select $1, $2, e->>0, e->1, $4 from jsonb_array_elements($3::jsonb) as e`,
-          // [key, user] pairs: the key is lower-cased here, as every other mirror write does (JavaScript's rules, not the database locale's).
-          [roundId, companyId, JSON.stringify(users.map((u) => [u.id.toLowerCase(), u])), stagedAt],
+          `insert into directory_mirror_staging (round_id, company_id, entra_id, data, staged_at, entra_key, upn_key, mail_key)
+           select $1, $2, e->>0, e->1, $4, e->>2, e->>3, e->>4 from jsonb_array_elements($3::jsonb) as e`,
+          // [id, user, keys…]: the id is lower-cased and the keys folded here, as every other mirror write
+          // does (JavaScript's rules, not the database locale's; the re-plan's lookups use the keys, item 5).
+          [roundId, companyId, JSON.stringify(users.map(stagedRow)), stagedAt],
           { name: 'mirror-stage-batch' },
         );
       } catch (e) {
@@ -102,21 +112,26 @@ export function startFullRound(db: Db, companyId: string, options: FullRoundOpti
         throw failure.error;
       }
       const switched = await db.transaction(async (tx) => {
-        if (!(await claimMirror(tx, companyId, expectedLink))) return false;
-        await tx.query('delete from directory_mirror where company_id = $1', [companyId]);
+        const claim = await claimMirror(tx, companyId, expectedLink);
+        if (!claim) return null;
+        await clearForFullRound(tx, companyId);
         // The staged rows move in one statement (one scan of the round): inside the database, nothing crosses the wire.
-        await tx.query(
-          `with moved as (delete from directory_mirror_staging where round_id = $3 returning entra_id, data)
-           insert into directory_mirror (company_id, tenant_key, entra_id, data) select $1, lower($2), entra_id, data from moved`,
+        const [moved] = await tx.query<{ n: string | number }>(
+          `with moved as (delete from directory_mirror_staging where round_id = $3 returning entra_id, data, entra_key, upn_key, mail_key),
+                kept as (
+                  insert into directory_mirror (company_id, tenant_key, entra_id, data, entra_key, upn_key, mail_key)
+                  select $1, lower($2), entra_id, data, entra_key, upn_key, mail_key from moved
+                  on conflict (company_id, tenant_key, entra_id) do update
+                    set data = excluded.data, entra_key = excluded.entra_key, upn_key = excluded.upn_key, mail_key = excluded.mail_key
+                  returning 1)
+           select count(*) as n from kept`,
           [companyId, tenantId, roundId],
         );
-        await tx.query(
-          `update sync_state set delta_link = $2, mirror_tenant_id = $3, mirror_full_at = $4 where company_id = $1`,
-          [companyId, deltaLink, tenantId, now],
-        );
-        return true;
+        return finishFullRound(tx, companyId, claim, { deltaLink, tenantId, now, count: Number(moved?.n ?? 0) });
       });
       if (!switched) await removeStaged();
+      // A bulk load leaves the planner's statistics behind: the re-plan's indexed lookups need fresh ones (item 5).
+      else if (staged >= BULK_WRITE_ROWS) await refreshStatistics(db, ['directory_mirror']);
       // Rounds of this company abandoned by a process that died mid-read.
       await db.query('delete from directory_mirror_staging where company_id = $1 and staged_at < $2', [
         companyId,

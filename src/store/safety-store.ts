@@ -517,15 +517,30 @@ export class SafetyStore {
    * Item 5: the body keeps the first SKIPPED_USERS_INLINE skipped users (the summary counts them
    * all by reason); a longer list is stored row by row and read with listSkippedUsers.
    */
-  async savePlan(plan: Plan): Promise<void> {
+  async savePlan(plan: Plan, made: { mirror?: { generation: number; seq: number } | null; serviceUsers?: number } = {}): Promise<void> {
     const { id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, ...body } = plan;
     const skipped = body.skippedUsers;
     const inline = { ...body, skippedUsers: inlineSkippedUsers(skipped) };
     await this.db.transaction(async (tx) => {
+      // Item 5: the mirror position it was planned at, so that the next plan can start from it.
       await tx.query(
-        `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [id, companyId, status, createdAt, expiresAt, requestedBy, source, baseDataVersion, JSON.stringify(inline)],
+        `insert into plans (id, company_id, status, created_at, expires_at, requested_by, source, base_data_version, body,
+                            mirror_generation, mirror_seq, service_users)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          id,
+          companyId,
+          status,
+          createdAt,
+          expiresAt,
+          requestedBy,
+          source,
+          baseDataVersion,
+          JSON.stringify(inline),
+          made.mirror?.generation ?? null,
+          made.mirror?.seq ?? null,
+          made.serviceUsers ?? null,
+        ],
       );
       if (skipped.length > SKIPPED_USERS_INLINE) {
         await tx.query(
@@ -708,17 +723,24 @@ export async function listUsers(sql: Sql, companyId: string): Promise<SafetyUser
  * rows) instead of two correlated json_agg subqueries per user (issue 9 item 5: the snapshot of a
  * 100,000-user company).
  */
-export async function snapshotUsers(sql: Sql, companyId: string): Promise<SafetyUser[]> {
+export async function snapshotUsers(sql: Sql, companyId: string, only?: string[]): Promise<SafetyUser[]> {
+  // Item 5: `only` reads just these users (a re-plan's closure), in the same order.
+  const some = only !== undefined;
+  const params = some ? [companyId, only] : [companyId];
   const rows = await sql.query<Omit<UserRow, 'departments' | 'roles'>>(
     `select id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status, created_at, updated_at
-       from users where company_id = $1 order by login_key`,
-    [companyId],
+       from users where company_id = $1${some ? ' and id = any($2::uuid[])' : ''} order by login_key`,
+    params,
   );
   const departments = new Map<string, Membership[]>();
   for (const m of await sql.query<{ user_id: string; id: string; code: string; source: Membership['source'] }>(
-    `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
-      where d.company_id = $1 order by d.code`,
-    [companyId],
+    // With `only`, by the users' keys (memberships' primary key); the users are the company's already.
+    some
+      ? `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+          where m.user_id = any($1::uuid[]) order by d.code`
+      : `select m.user_id, d.id, d.code, m.source from memberships m join departments d on d.id = m.department_id
+          where d.company_id = $1 order by d.code`,
+    some ? [only] : params,
   )) {
     const list = departments.get(m.user_id);
     const item: Membership = { id: m.id, code: m.code, source: m.source };
@@ -727,8 +749,8 @@ export async function snapshotUsers(sql: Sql, companyId: string): Promise<Safety
   }
   const roles = new Map<string, Role[]>();
   for (const r of await sql.query<{ user_id: string; role: Role }>(
-    'select user_id, role from user_roles where company_id = $1 order by role',
-    [companyId],
+    `select user_id, role from user_roles where company_id = $1${some ? ' and user_id = any($2::uuid[])' : ''} order by role`,
+    params,
   )) {
     const list = roles.get(r.user_id);
     if (list) list.push(r.role);

@@ -12,6 +12,8 @@ import { planError, type Plan, type PlanSource, type Run } from '../domain/types
 import type { DirectoryReader } from '../directory/graph-reader.ts';
 import { applyImportPlan } from '../store/applier.ts';
 import { canReadDelta, incrementalReader } from './incremental-reader.ts';
+import { planIncrementally } from './incremental-plan.ts';
+import type { PlanBody } from '../domain/types.ts';
 import { planUndo, type UndoPlan } from '../domain/undo.ts';
 import { applyUndoPlan, loadUndoInputs, saveUndoPlan } from '../store/undo-store.ts';
 import { TenantNames } from './tenant-names.ts';
@@ -44,6 +46,12 @@ export interface ApplyRequest {
 }
 
 export const DEFAULT_PLAN_TTL_IN_MS = 15 * 60 * 1000;
+
+/** A plan body and how it was made. */
+type Made = { body: PlanBody; linked: string | null; mirror: { generation: number; seq: number } | null; serviceUsers: number } & (
+  | { planning: 'incremental'; closureSize: number }
+  | { planning: 'full'; reason: string }
+);
 
 /** Answers that refuse to start an import; anything else thrown while applying is a failed run. */
 const REFUSALS = new Set<string>([
@@ -89,32 +97,17 @@ export class SyncService {
    * plan is refused with TENANT_MISMATCH otherwise; nothing of the other tenant is stored or shown.
    */
   async createPlan(companyId: string, reader: DirectoryReader, request: PlanRequest): Promise<StoredPlan> {
-    // The snapshot is taken before the directory read: a service change made during the
-    // read bumps the data version and makes the plan stale instead of silently lost (B3).
-    const snapshot = await this.store.snapshot(companyId);
-    const linked = snapshot.company.entraTenantId;
-    const source = this.directoryRead === 'delta' && canReadDelta(reader) ? incrementalReader(this.store.db, companyId, reader, { clock: this.clock }) : reader;
-    // The mirror switch of a first read may still run in the database while the planner runs here.
-    const deferred: Promise<void>[] = [];
-    const directory = await source.read({
-      signal: request.signal,
-      onProgress: request.onProgress,
-      ...(linked ? { expectedTenantId: linked } : {}),
-      defer: (work) => void deferred.push(work),
-    });
-    // A reader that could not prove the tenant up front is still held to it before anything is kept.
-    assertLinkedTenant(linked, directory.tenantId);
-    const body = planImport(directory, snapshot);
+    const made = this.directoryRead === 'delta' && canReadDelta(reader) ? await this.planFromRound(companyId, reader, request) : await this.planFromFullRead(companyId, reader, request);
+    const { body, linked } = made;
     // Only a label for the cards, read once the read has proven the tenant: never fails the plan.
-    const tenantName = await this.tenantName(directory.tenantId, reader, request.signal ? { signal: request.signal } : {});
-    await Promise.all(deferred);
+    const tenantName = await this.tenantName(body.tenantId, reader, request.signal ? { signal: request.signal } : {});
     if (linked === null) {
-      const holder = await this.store.findCompanyByTenant(directory.tenantId);
+      const holder = await this.store.findCompanyByTenant(body.tenantId);
       if (holder && holder.id !== companyId) {
         body.errors.push(
           planError('TENANT_ALREADY_LINKED', {
             message: 'This Entra tenant is already linked to another company; one tenant links to one company only.',
-            tenantId: directory.tenantId,
+            tenantId: body.tenantId,
           }),
         );
       }
@@ -132,15 +125,73 @@ export class SyncService {
       source: request.source,
       tenantName,
     };
-    await this.store.savePlan(plan);
+    await this.store.savePlan(plan, { mirror: made.mirror, serviceUsers: made.serviceUsers });
     this.log('plan.created', {
       companyId,
       planId: plan.id,
       source: request.source,
       errors: plan.errors.map((e) => e.code),
       summary: plan.summary,
+      // Item 5: which way it was planned, how many users the re-plan read, or why it planned in full.
+      planning: made.planning,
+      ...(made.planning === 'incremental' ? { closureSize: made.closureSize } : { fullBecause: made.reason }),
     });
     return { ...plan, runId: null, cancelledBy: null };
+  }
+
+  /** A reader without delta support (or directoryRead 'full'): the whole directory, the full planner. */
+  private async planFromFullRead(companyId: string, reader: DirectoryReader, request: PlanRequest): Promise<Made> {
+    // The snapshot is taken before the directory read: a service change made during the
+    // read bumps the data version and makes the plan stale instead of silently lost (B3).
+    const snapshot = await this.store.snapshot(companyId);
+    const linked = snapshot.company.entraTenantId;
+    const directory = await reader.read({
+      signal: request.signal,
+      onProgress: request.onProgress,
+      ...(linked ? { expectedTenantId: linked } : {}),
+    });
+    // A reader that could not prove the tenant up front is still held to it before anything is kept.
+    assertLinkedTenant(linked, directory.tenantId);
+    return { body: planImport(directory, snapshot), linked, planning: 'full', reason: 'full directory read', mirror: null, serviceUsers: snapshot.users.length };
+  }
+
+  /**
+   * B7 and item 5: a delta round, then the incremental re-plan when it can prove its answer
+   * (sync/incremental-plan.ts), else the full planner over the mirror. The service side is read
+   * after the directory here, in one transaction with its data version: nothing changed meanwhile is lost.
+   */
+  private async planFromRound(companyId: string, reader: Parameters<typeof incrementalReader>[2], request: PlanRequest): Promise<Made> {
+    const linked = (await this.store.getCompany(companyId)).entraTenantId;
+    const source = incrementalReader(this.store.db, companyId, reader, { clock: this.clock });
+    // A first read's mirror switch may still run in the database while the planner runs here
+    // (round.position settles when it is done, and is awaited before the plan is kept).
+    const round = await source.readRound({
+      signal: request.signal,
+      onProgress: request.onProgress,
+      ...(linked ? { expectedTenantId: linked } : {}),
+      defer: () => undefined,
+    });
+    const tenantId = round.kind === 'full' ? round.snapshot.tenantId : round.tenantId;
+    assertLinkedTenant(linked, tenantId);
+    let reason = 'full directory read';
+    if (round.kind === 'delta') {
+      const inc = await planIncrementally(this.store.db, companyId, tenantId, round.changesRead);
+      if (inc.planning === 'incremental') {
+        return { body: inc.body, linked, planning: 'incremental', closureSize: inc.closureSize, mirror: inc.mirror, serviceUsers: inc.serviceUsers };
+      }
+      reason = inc.reason;
+    }
+    const directory = round.kind === 'full' ? round.snapshot : await source.mirrorSnapshot(tenantId, round.changesRead);
+    const snapshot = await this.store.snapshot(companyId);
+    const body = planImport(directory, snapshot);
+    return {
+      body,
+      linked: snapshot.company.entraTenantId,
+      planning: 'full',
+      reason,
+      mirror: round.kind === 'full' ? await round.position : round.position,
+      serviceUsers: snapshot.users.length,
+    };
   }
 
   /**
