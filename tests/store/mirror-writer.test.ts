@@ -230,12 +230,14 @@ for (const engine of engines()) {
         a.commit({ expectedLink: null, tenantId: TENANT, deltaLink: 'link-a', now }),
         b.commit({ expectedLink: null, tenantId: TENANT, deltaLink: 'link-b', now }),
       ]);
-      assert.equal(Number(wonA) + Number(wonB), 1, 'exactly one round switched in');
+      assert.equal(Number(wonA !== null) + Number(wonB !== null), 1, 'exactly one round switched in');
+      // The winner's round is a new mirror generation (issue 9 item 5): the re-plan starts over from it.
+      assert.deepEqual(wonA ?? wonB, { generation: 1, seq: 0 });
       const mirrored = await names(companyId);
-      const winner = wonA ? 'A' : 'B';
-      assert.equal(mirrored.length, wonA ? 450 : 451);
+      const winner = wonA !== null ? 'A' : 'B';
+      assert.equal(mirrored.length, wonA !== null ? 450 : 451);
       assert.ok(mirrored.every((n) => n.startsWith(`${winner} `)), 'one whole round, not a mix');
-      assert.equal((await mirror.state(companyId)).deltaLink, wonA ? 'link-a' : 'link-b');
+      assert.equal((await mirror.state(companyId)).deltaLink, wonA !== null ? 'link-a' : 'link-b');
       assert.equal(await stagedRows(companyId), 0);
     });
 
@@ -250,7 +252,7 @@ for (const engine of engines()) {
       await other.settled();
       const live = startFullRound(store.db, companyId, { now, batchSize: 10 });
       live.add(du(1));
-      assert.equal(await live.commit({ expectedLink: null, tenantId: TENANT, deltaLink: 'x', now }), true);
+      assert.deepEqual(await live.commit({ expectedLink: null, tenantId: TENANT, deltaLink: 'x', now }), { generation: 1, seq: 0 });
       assert.equal(await stagedRows(companyId), 0);
       assert.equal(await stagedRows(otherId), 10);
       await other.discard();
