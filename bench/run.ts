@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: speed and memory of the parts that grow with the tenant.
+ * `npm run bench:pipeline`: the read -> plan -> apply pipeline in one process (the older, quicker bench;
+ * `npm run bench` runs every issue 9 benchmark, see bench/all.ts).
  * Prints one line per measurement; docs/benchmarks.md records the results.
  * BENCH_USERS sets the tenant size (default 20000); BENCH_ONLY=name runs one benchmark;
  * BENCH_GRAPH_LATENCY_MS adds a round trip to every Graph request; DIRECTORY_READ=full|delta.
