@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.ts';
 import { assessPlan, planRefusal } from '../domain/plan-status.ts';
 import { foldKey, foldKeyOrNull } from '../domain/fold.ts';
 import { ENTRA_CONTAINER_DEPARTMENT, type PlanStatus, type Run, type RunCounts } from '../domain/types.ts';
-import { BULK_WRITE_ROWS, refreshStatistics, type Db, type Sql } from './database.ts';
+import { BULK_WRITE_ROWS, refreshStatistics, rowsPerStatement, slices, type Db, type Sql } from './database.ts';
 import { dataVersionOf, lockCompanyForImport } from './company-lock.ts';
 import { toUser, translateDbError, USER_SELECT, type UserRow } from './rows.ts';
 import type { SafetyUser } from '../domain/types.ts';
@@ -159,7 +159,7 @@ async function applyImportPlanOnce(db: Db, plan: StoredPlan, options: ApplyOptio
         );
       }
       const runId = await startRun(tx, 'import', plan, options.confirmedBy);
-      const counts = await writeChanges(tx, plan, company, runId, options.confirmedBy);
+      const counts = await writeChanges(tx, plan, company, runId, options.confirmedBy, rowsPerStatement(db.kind));
       if (company.entra_tenant_id === null) {
         // The first import links the tenant it read (R3); the planner refused a tenant another company holds.
         await tx.query('update companies set entra_tenant_id = $2 where id = $1', [plan.companyId, plan.tenantId]);
@@ -196,6 +196,7 @@ async function writeChanges(
   company: { root_department_id: string; initial_password_hash: string | null },
   runId: string,
   actor: string,
+  sliceSize: number,
 ): Promise<RunCounts> {
   const ctx: Ctx = { companyId: plan.companyId, runId, actor };
   const { createDepartments, createUsers, updateUsers, deleteUsers } = plan.changes;
@@ -333,54 +334,63 @@ async function writeChanges(
     if (!company.initial_password_hash) {
       throw new AppError('VALIDATION_FAILED', 'No initial password is set; new users cannot be created.');
     }
-    const ids = createUsers.map(() => randomUUID());
-    const depIds = createUsers.map((u) => depId(u.departmentCode));
-    // Item 4: one statement writes the users and their history. The history document (userDoc) is
-    // built by the database from the arrays and the inserted rows' own defaults (returning), so
-    // nothing is read back and no JSON is built per user on the client.
-    await tx.query(
-      `with v as (
-         select * from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
-                              $11::uuid[], $12::text[])
-           as v(id, login, name, email, phone, oid, login_key, email_key, did, dcode)
-       ), ins as (
-         insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
-         select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid from v
-         returning id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status
-       )
-       insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
-       select $1, $13, 'import', 'user', ins.id, 'create', null,
-              jsonb_build_object(
-                'loginName', ins.login_name, 'name', ins.name, 'yomi', ins.yomi, 'email', ins.email, 'phone', ins.phone,
-                'memo', ins.memo, 'sortOrder', ins.sort_order, 'entraObjectId', ins.entra_object_id, 'status', ins.status,
-                'roles', '[]'::jsonb,
-                'departments', case when v.did is null then '[]'::jsonb
-                                    else jsonb_build_array(jsonb_build_object('id', v.did, 'code', v.dcode, 'source', 'entra')) end),
-              null, $14
-         from ins join v on v.id = ins.id`,
-      [
-        plan.companyId,
-        company.initial_password_hash,
-        ids,
-        createUsers.map((u) => u.loginName),
-        createUsers.map((u) => u.name),
-        createUsers.map((u) => u.email),
-        createUsers.map((u) => u.phone),
-        createUsers.map((u) => u.entraObjectId),
-        createUsers.map((u) => foldKey(u.loginName)),
-        createUsers.map((u) => foldKeyOrNull(u.email)),
-        depIds,
-        createUsers.map((u, i) => (depIds[i] === null ? null : u.departmentCode)),
-        ctx.runId,
-        ctx.actor,
-      ],
-    );
-    if (depIds.some((d) => d !== null)) {
+    const allIds = createUsers.map(() => randomUUID());
+    const allDepIds = createUsers.map((u) => depId(u.departmentCode));
+    // Item 6: one statement on PostgreSQL; slices of rowsPerStatement on PGlite, in the same transaction.
+    const idSlices = slices(allIds, sliceSize);
+    const depSlices = slices(allDepIds, sliceSize);
+    const userSlices = slices(createUsers, sliceSize);
+    for (let s = 0; s < userSlices.length; s++) {
+      const ids = idSlices[s]!;
+      const depIds = depSlices[s]!;
+      const batch = userSlices[s]!;
+      // Item 4: one statement writes the users and their history. The history document (userDoc) is
+      // built by the database from the arrays and the inserted rows' own defaults (returning), so
+      // nothing is read back and no JSON is built per user on the client.
       await tx.query(
-        `insert into memberships (user_id, department_id, company_id, source)
-         select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did) where v.did is not null`,
-        [ids, depIds, plan.companyId],
+        `with v as (
+           select * from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                                $11::uuid[], $12::text[])
+             as v(id, login, name, email, phone, oid, login_key, email_key, did, dcode)
+         ), ins as (
+           insert into users (id, company_id, login_name, login_key, password_hash, must_change_password, name, email, email_key, phone, entra_object_id)
+           select v.id, $1, v.login, v.login_key, $2, true, v.name, v.email, v.email_key, v.phone, v.oid from v
+           returning id, login_name, name, yomi, email, phone, memo, sort_order, entra_object_id, status
+         )
+         insert into change_log (company_id, run_id, origin, entity, entity_id, action, before, after, restore, actor)
+         select $1, $13, 'import', 'user', ins.id, 'create', null,
+                jsonb_build_object(
+                  'loginName', ins.login_name, 'name', ins.name, 'yomi', ins.yomi, 'email', ins.email, 'phone', ins.phone,
+                  'memo', ins.memo, 'sortOrder', ins.sort_order, 'entraObjectId', ins.entra_object_id, 'status', ins.status,
+                  'roles', '[]'::jsonb,
+                  'departments', case when v.did is null then '[]'::jsonb
+                                      else jsonb_build_array(jsonb_build_object('id', v.did, 'code', v.dcode, 'source', 'entra')) end),
+                null, $14
+           from ins join v on v.id = ins.id`,
+        [
+          plan.companyId,
+          company.initial_password_hash,
+          ids,
+          batch.map((u) => u.loginName),
+          batch.map((u) => u.name),
+          batch.map((u) => u.email),
+          batch.map((u) => u.phone),
+          batch.map((u) => u.entraObjectId),
+          batch.map((u) => foldKey(u.loginName)),
+          batch.map((u) => foldKeyOrNull(u.email)),
+          depIds,
+          batch.map((u, i) => (depIds[i] === null ? null : u.departmentCode)),
+          ctx.runId,
+          ctx.actor,
+        ],
       );
+      if (depIds.some((d) => d !== null)) {
+        await tx.query(
+          `insert into memberships (user_id, department_id, company_id, source)
+           select v.uid, v.did, $3, 'entra' from unnest($1::uuid[], $2::uuid[]) as v(uid, did) where v.did is not null`,
+          [ids, depIds, plan.companyId],
+        );
+      }
     }
   }
 

@@ -56,9 +56,35 @@ export async function openDatabase(url: string | undefined, options: OpenOptions
   return openPglite(dir);
 }
 
+/**
+ * Issue 9 item 6: PGlite's settings, kept small for its memory (measured in bench/pglite-memory.ts,
+ * docs/benchmarks.md). A WebAssembly memory never shrinks and an in-memory PGlite keeps its files
+ * (tables, WAL) in the process too, so: 16 MB of shared buffers instead of 128 MB, and WAL recycled
+ * after 32 MB instead of growing to 1 GB before a checkpoint. A PostgreSQL server is not affected.
+ */
+export const PGLITE_SETTINGS: readonly string[] = ['shared_buffers = 16MB', 'max_wal_size = 32MB', 'min_wal_size = 32MB'];
+
+/**
+ * Issue 9 item 6: the most rows one set-based statement of the import applier writes. PostgreSQL
+ * takes the whole set in one statement (its fastest shape); PGlite gets slices of 10,000 in the
+ * same transaction, so no single statement's parameters and intermediate rows grow its memory.
+ */
+export function rowsPerStatement(kind: Db['kind']): number {
+  return kind === 'pglite' ? 10_000 : Number.POSITIVE_INFINITY;
+}
+
+/** Splits rows into runs of at most size (one run when size is infinite). */
+export function slices<T>(rows: readonly T[], size: number): T[][] {
+  if (!(size < rows.length)) return [rows.slice()];
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+  return out;
+}
+
 async function openPglite(dir: string | undefined): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const lite = dir ? new PGlite(dir) : new PGlite();
+  const postgresqlconf = [...PGLITE_SETTINGS];
+  const lite = dir ? new PGlite(dir, { postgresqlconf }) : new PGlite({ postgresqlconf });
   await lite.waitReady;
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Sql => ({
     async query<T>(text: string, params?: unknown[]) {
