@@ -77,7 +77,7 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
       assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
       return { kind: 'full', snapshot, position: Promise.resolve(null) };
     }
-    const round = startFullRound(db, companyId, { now: clock() });
+    let round = startFullRound(db, companyId, { now: clock() });
     const onUser = opts.onUser;
     try {
       const snapshot = await inner.read({
@@ -89,6 +89,15 @@ export function incrementalReader(db: Db, companyId: string, inner: DeltaReader,
       });
       // R3: the mirror never holds a user of a tenant the company is not linked to.
       assertLinkedTenant(opts.expectedTenantId, snapshot.tenantId);
+      // The mirror is the directory the next delta plan sees: it must hold exactly the users this
+      // read returned. A reader that streamed none or other users than it returned (one without
+      // onUser support) has its round staged again from what it returned; otherwise the next plan
+      // would see an empty directory and delete everyone.
+      if (round.staged !== snapshot.users.length) {
+        await round.discard();
+        round = startFullRound(db, companyId, { now: clock() });
+        for (const u of snapshot.users) round.add(u);
+      }
       const switched = round.commit({ expectedLink, tenantId: snapshot.tenantId, deltaLink: link, now: clock() }).catch(async (e: unknown) => {
         await round.discard().catch(() => undefined);
         throw e;

@@ -113,6 +113,18 @@ for (const engine of engines()) {
       assert.deepEqual(state.fullAt, now);
     });
 
+    it('a reader that does not stream its users (no onUser) still leaves the whole round in the mirror, so the next delta plan deletes nobody', async () => {
+      const companyId = await newCompany();
+      const users = Array.from({ length: 1200 }, (_, i) => du(i));
+      const silent = scriptedReader(users, { pauseAfter: -1, midway: async () => {} });
+      // The same reader, but its read() returns the users without calling onUser (as a hand-written or older reader may).
+      const inner = { ...silent, read: async (): Promise<DirectorySnapshot> => ({ tenantId: TENANT, users }) };
+      const snapshot = await incrementalReader(store.db, companyId, inner, { clock }).read();
+      assert.equal(snapshot.users.length, 1200);
+      assert.equal((await mirror.snapshot(companyId, TENANT)).users.length, 1200, 'the mirror holds every user the read returned');
+      assert.equal(await stagedRows(companyId), 0);
+    });
+
     it('a read that fails half way leaves the old mirror and delta link as they were, and no staged rows', async () => {
       const companyId = await newCompany();
       const first = scriptedReader(Array.from({ length: 1500 }, (_, i) => du(i, `Old ${i}`)), { pauseAfter: -1, midway: async () => {} });
