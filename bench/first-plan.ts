@@ -22,51 +22,22 @@
  * lines run the largest `plan` child again under --max-old-space-size (BENCH_OLD_SPACE_MB, default
  * 384 on PostgreSQL, 768 on PGlite): it must succeed, or the bench exits with status 1.
  */
+import { openBenchStore, pgUrl } from './databases.ts';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { createGraphDirectoryReader, type ReadOptions } from '../src/directory/graph-reader.ts';
 import { staticTokenProvider } from '../src/directory/tokens.ts';
 import { planImport } from '../src/domain/planner.ts';
 import type { Plan } from '../src/domain/types.ts';
-import { openDatabase } from '../src/store/database.ts';
 import { DirectoryMirror } from '../src/store/directory-mirror.ts';
-import { SafetyStore } from '../src/store/safety-store.ts';
 import { incrementalReader } from '../src/sync/incremental-reader.ts';
 import { SyncService } from '../src/sync/sync-service.ts';
 
 const self = fileURLToPath(import.meta.url);
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
-
-function pgUrl(): string | undefined {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  return url && /^postgres(ql)?:\/\//i.test(url) ? url : undefined;
-}
-
-async function openBench(engine: string): Promise<{ store: SafetyStore; drop: () => Promise<void> }> {
-  if (engine === 'pglite') return { store: await SafetyStore.open(await openDatabase('memory:')), drop: async () => {} };
-  const url = pgUrl()!;
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const sep = url.includes('?') ? '&' : '?';
-  const store = await SafetyStore.open(await openDatabase(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`));
-  return {
-    store,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
 
 type Graph = ReturnType<typeof createGraphDirectoryReader>;
 
@@ -93,7 +64,7 @@ async function child(mode: string, engine: string, baseUrl: string): Promise<Rec
     const snap = await createGraphDirectoryReader({ graphBaseUrl: baseUrl, tokenProvider: staticTokenProvider('bench') }).read();
     return { readMs: performance.now() - t, users: snap.users.length, rssMb: rssMb() };
   }
-  const { store, drop } = await openBench(engine);
+  const { store, drop } = await openBenchStore(engine);
   try {
     const company = await store.createCompany({ name: 'Bench', plan: 'enterprise', maxUsers: 10_000_000 });
     await store.updateSettings(company.id, { initialPassword: 'Bench#Password1' });
@@ -195,8 +166,8 @@ async function main(): Promise<void> {
   }
   const sizes = (process.env.BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
   const latency = Number(process.env.BENCH_GRAPH_LATENCY_MS ?? 0);
-  const engines = (process.env.BENCH_ENGINES ?? (pgUrl() ? 'postgres' : 'pglite')).split(',');
-  if (engines.includes('postgres') && !pgUrl()) throw new Error('postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL');
+  const engines = (process.env.BENCH_ENGINES ?? (pgUrl({ withDatabaseUrl: false }) ? 'postgres' : 'pglite')).split(',');
+  if (engines.includes('postgres') && !pgUrl({ withDatabaseUrl: false })) throw new Error('postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL');
   console.log(`node ${process.version}; sizes ${sizes.join(', ')}; engines ${engines.join(', ')}; Graph latency ${latency} ms per request`);
   console.log(
     '| engine | users | read alone | first plan (stages) | = snapshot + read with staged mirror + mirror tail + planner + save | first plan / read | before: mirror after the read | before / read | createPlan + apply: plan, apply | peak RSS: read / stages / createPlan / + apply |',

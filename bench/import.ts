@@ -19,17 +19,16 @@
  * with --max-old-space-size=384; when it fails (out of memory) the bench exits with status 1.
  * BENCH_RESYNC_ONLY=1 runs the item 5 re-sync table only.
  */
+import { openBenchStore, pgUrl } from './databases.ts';
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { foldKey, foldKeyOrNull } from '../src/domain/fold.ts';
 import { planImport } from '../src/domain/planner.ts';
 import type { DirectorySnapshot, DirectoryUser } from '../src/domain/types.ts';
 import { ENTRA_CONTAINER_DEPARTMENT } from '../src/domain/types.ts';
 import type { DirectoryDelta, DirectoryReader } from '../src/directory/graph-reader.ts';
-import { openDatabase } from '../src/store/database.ts';
 import { SafetyStore } from '../src/store/safety-store.ts';
 import { SyncService } from '../src/sync/sync-service.ts';
 
@@ -60,30 +59,6 @@ const fixed = (users: DirectoryUser[]): DirectoryReader => ({
 
 const rssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
-async function schemaUrl(url: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const sep = url.includes('?') ? '&' : '?';
-  return {
-    url: `${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
-async function openBench(engine: string): Promise<{ store: SafetyStore; drop: () => Promise<void> }> {
-  if (engine === 'pglite') return { store: await SafetyStore.open(await openDatabase('memory:')), drop: async () => {} };
-  const s = await schemaUrl(pgUrl()!);
-  return { store: await SafetyStore.open(await openDatabase(s.url)), drop: s.drop };
-}
-
 async function newCompany(store: SafetyStore) {
   const company = await store.createCompany({ name: 'Bench', plan: 'enterprise', maxUsers: 10_000_000 });
   await store.updateSettings(company.id, { initialPassword: 'Bench#Password1' });
@@ -92,7 +67,7 @@ async function newCompany(store: SafetyStore) {
 
 /** Child: plan + apply of a first import, then plan + apply of a 1% re-sync. */
 async function childApply(engine: string, n: number): Promise<Record<string, number>> {
-  const { store, drop } = await openBench(engine);
+  const { store, drop } = await openBenchStore(engine);
   try {
     const company = await newCompany(store);
     const sync = new SyncService(store);
@@ -150,7 +125,7 @@ function deltaGraph(initial: DirectoryUser[]) {
 
 /** Child (item 5): first import through delta reads, a re-plan with no change, then 1% renames planned and applied. */
 async function childResync(engine: string, n: number): Promise<Record<string, number | string>> {
-  const { store, drop } = await openBench(engine);
+  const { store, drop } = await openBenchStore(engine);
   try {
     const company = await newCompany(store);
     const made: Record<string, unknown>[] = [];
@@ -184,7 +159,7 @@ async function childResync(engine: string, n: number): Promise<Record<string, nu
 
 /** Child: the same rows as the first import's apply, written by bare multi-row inserts. */
 async function childBare(engine: string, n: number): Promise<Record<string, number>> {
-  const { store, drop } = await openBench(engine);
+  const { store, drop } = await openBenchStore(engine);
   try {
     const company = await newCompany(store);
     const snapshot = await store.snapshot(company.id);
@@ -249,11 +224,6 @@ async function childBare(engine: string, n: number): Promise<Record<string, numb
     await store.close();
     await drop();
   }
-}
-
-function pgUrl(): string | undefined {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  return url && /^postgres(ql)?:\/\//i.test(url) ? url : undefined;
 }
 
 const self = fileURLToPath(import.meta.url);

@@ -8,12 +8,11 @@
  * Medians of PAGES pages at offsets spread over the list. PGlite (memory) always; PostgreSQL when
  * BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL is a postgres:// URL (own schema, dropped).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { openBenchStore, pgUrl } from './databases.ts';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import type { SkippedUser, UserCreate } from '../src/domain/types.ts';
-import { openDatabase } from '../src/store/database.ts';
-import { SafetyStore, type StoredPlan } from '../src/store/safety-store.ts';
+import type { StoredPlan } from '../src/store/safety-store.ts';
 
 const CREATES = Number(process.env.BENCH_CREATES ?? 100_000);
 const SKIPPED = Number(process.env.BENCH_SKIPPED ?? 5_000);
@@ -22,34 +21,8 @@ const LIMIT = 100;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-async function open(engine: 'pglite' | 'postgres'): Promise<{ store: SafetyStore; drop: () => Promise<void> }> {
-  if (engine === 'pglite') return { store: await SafetyStore.open(await openDatabase('memory:')), drop: async () => {} };
-  const url = pgUrl()!;
-  const schema = `bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
-  const sep = url.includes('?') ? '&' : '?';
-  const store = await SafetyStore.open(await openDatabase(`${url}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`));
-  return {
-    store,
-    drop: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`drop schema if exists ${schema} cascade`);
-      await c.end();
-    },
-  };
-}
-
-function pgUrl(): string | undefined {
-  const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  return url && /^postgres(ql)?:\/\//i.test(url) ? url : undefined;
-}
-
 async function run(engine: 'pglite' | 'postgres'): Promise<void> {
-  const { store, drop } = await open(engine);
+  const { store, drop } = await openBenchStore(engine);
   try {
     const company = await store.createCompany({ name: 'Bench', plan: 'enterprise', maxUsers: 10_000_000 });
     const createUsers: UserCreate[] = Array.from({ length: CREATES }, (_, i) => ({
