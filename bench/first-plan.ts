@@ -186,7 +186,8 @@ async function main(): Promise<void> {
         const bad = [r, st, b, p].find((x) => 'error' in x) as { error: string } | undefined;
         if (bad) {
           failed = true;
-          console.log(`| ${engine} | ${n} | failed: ${bad.error} |`);
+          process.exitCode = 1; // a row that failed fails the bench (npm run bench reports it)
+        console.log(`| ${engine} | ${n} | failed: ${bad.error} |`);
           continue;
         }
         const [R, S, B, P] = [r, st, b, p] as Record<string, number>[];

@@ -265,6 +265,7 @@ async function main(): Promise<void> {
       const a = spawnChild('apply', engine, n);
       const b = spawnChild('bare', engine, n);
       if ('error' in a || 'error' in b) {
+        process.exitCode = 1; // a row that failed fails the bench (npm run bench reports it)
         console.log(`| ${engine} | ${n} | failed: ${'error' in a ? a.error : ''} ${'error' in b ? b.error : ''} |`);
         continue;
       }
@@ -281,6 +282,7 @@ async function main(): Promise<void> {
     for (const engine of engines) {
       const r = spawnChild('resync', engine, n);
       if ('error' in r) {
+        process.exitCode = 1; // a row that failed fails the bench (npm run bench reports it)
         console.log(`| ${engine} | ${n} | failed: ${r.error} |`);
         continue;
       }
