@@ -23,7 +23,8 @@
  * 384 on PostgreSQL, 768 on PGlite): it must succeed, or the bench exits with status 1.
  */
 import { openBenchStore, pgUrl } from './databases.ts';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { formatMs, runChild } from './child.ts';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { performance } from 'node:perf_hooks';
@@ -142,21 +143,9 @@ async function startEmulator(users: number, latencyInMs: number): Promise<{ base
   return { baseUrl: (JSON.parse(line) as { baseUrl: string }).baseUrl, child: c };
 }
 
-function spawnChild(mode: string, engine: string, baseUrl: string, nodeFlags: string[] = []): Record<string, number> | { error: string } {
-  try {
-    const out = execFileSync(process.execPath, [...nodeFlags, '--no-deprecation', '--import', 'tsx', self, 'child', mode, engine, baseUrl], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 1 << 20,
-    });
-    return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { error: (err.stderr ?? err.message).split('\n').find((l) => /error|heap/i.test(l)) ?? 'failed' };
-  }
-}
 
-const s = (ms: number | undefined) => (ms === undefined ? '–' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const s = formatMs;
+const spawnChild = (mode: string, engine: string, baseUrl: string, nodeFlags: string[] = []) => runChild(self, [mode, engine, baseUrl], nodeFlags);
 
 async function main(): Promise<void> {
   const [, , role, mode, engine, baseUrl] = process.argv;

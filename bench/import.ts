@@ -20,7 +20,7 @@
  * BENCH_RESYNC_ONLY=1 runs the item 5 re-sync table only.
  */
 import { openBenchStore, pgUrl } from './databases.ts';
-import { execFileSync } from 'node:child_process';
+import { formatMs, runChild } from './child.ts';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -31,27 +31,10 @@ import { ENTRA_CONTAINER_DEPARTMENT } from '../src/domain/types.ts';
 import type { DirectoryDelta, DirectoryReader } from '../src/directory/graph-reader.ts';
 import { SafetyStore } from '../src/store/safety-store.ts';
 import { SyncService } from '../src/sync/sync-service.ts';
+import { directoryUsers } from './tenants.ts';
 
 const TENANT = 'bench-import-tenant';
 
-/** Deterministic tenant: 300 departments, 1 in 11 without one, 1 in 50 guests, 1 in 97 disabled. */
-function directoryUsers(n: number, renamed = false): DirectoryUser[] {
-  const users: DirectoryUser[] = [];
-  for (let i = 0; i < n; i++) {
-    users.push({
-      id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      userPrincipalName: `user${i}@bench.example.com`,
-      displayName: renamed && i % 100 === 1 ? `Renamed User ${i}` : `Bench User ${i}`,
-      mail: `user${i}@bench.example.com`,
-      businessPhones: i % 3 === 0 ? [] : [`03-1000-${String(i % 10000).padStart(4, '0')}`],
-      department: i % 11 === 0 ? null : `部署 ${i % 300}`,
-      accountEnabled: i % 97 !== 0,
-      userType: i % 50 === 0 ? 'Guest' : 'Member',
-      identityIssuers: [],
-    });
-  }
-  return users;
-}
 
 const fixed = (users: DirectoryUser[]): DirectoryReader => ({
   read: async (): Promise<DirectorySnapshot> => ({ tenantId: TENANT, users }),
@@ -228,21 +211,9 @@ async function childBare(engine: string, n: number): Promise<Record<string, numb
 
 const self = fileURLToPath(import.meta.url);
 
-function spawnChild(mode: string, engine: string, n: number, nodeFlags: string[] = []): Record<string, number> & Record<string, number | string> | { error: string } {
-  try {
-    const out = execFileSync(process.execPath, [...nodeFlags, '--no-deprecation', '--import', 'tsx', self, 'child', mode, engine, String(n)], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 1 << 20,
-    });
-    return JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>;
-  } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    return { error: (err.stderr ?? err.message).split('\n').find((l) => /error|heap/i.test(l)) ?? 'failed' };
-  }
-}
 
-const s = (ms: number | undefined) => (ms === undefined ? '–' : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const s = formatMs;
+const spawnChild = (mode: string, engine: string, n: number, nodeFlags: string[] = []) => runChild(self, [mode, engine, String(n)], nodeFlags);
 
 async function main(): Promise<void> {
   const [, , role, mode, engine, size] = process.argv;

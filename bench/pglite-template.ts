@@ -4,7 +4,7 @@
  * what skipping initdb would save at the peak. Run:
  *   node --import tsx bench/pglite-template.ts dump            # writes /tmp/safety-sync-pglite-template.tar
  *   node --import tsx bench/pglite-template.ts run 100000 [template|initdb]
- * Prints peak RSS and the apply time; the tenant is bench/import.ts's.
+ * Prints peak RSS and the apply time; the tenant is bench/import.ts's (bench/tenants.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -12,7 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLITE_SETTINGS, type Db, type Sql } from '../src/store/database.ts';
 import { SafetyStore } from '../src/store/safety-store.ts';
 import { SyncService } from '../src/sync/sync-service.ts';
-import type { DirectoryUser } from '../src/domain/types.ts';
+import { directoryUsers } from './tenants.ts';
 
 const FILE = '/tmp/safety-sync-pglite-template.tar';
 const [, , mode, size, how] = process.argv;
@@ -34,17 +34,7 @@ if (mode === 'dump') {
   const store = await SafetyStore.open(db);
   const wasmAtOpen = Math.round(((lite as unknown as { mod?: { HEAPU8: Uint8Array } }).mod?.HEAPU8.buffer.byteLength ?? 0) / 2 ** 20);
   const n = Number(size ?? 100_000);
-  const users: DirectoryUser[] = Array.from({ length: n }, (_, i) => ({
-    id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    userPrincipalName: `user${i}@bench.example.com`,
-    displayName: `Bench User ${i}`,
-    mail: `user${i}@bench.example.com`,
-    businessPhones: i % 3 === 0 ? [] : [`03-1000-${String(i % 10000).padStart(4, '0')}`],
-    department: i % 11 === 0 ? null : `部署 ${i % 300}`,
-    accountEnabled: i % 97 !== 0,
-    userType: i % 50 === 0 ? 'Guest' : 'Member',
-    identityIssuers: [],
-  }));
+  const users = directoryUsers(n);
   const company = await store.createCompany({ name: 'Bench', plan: 'enterprise', maxUsers: 10_000_000 });
   await store.updateSettings(company.id, { initialPassword: 'Bench#Password1' });
   const sync = new SyncService(store);

@@ -39,15 +39,6 @@ import { inPartition, partitionFilter, partitionLink, planPartitions, splitParti
 export { parseRetryAfter, throttlingRetryStrategy, RETRYABLE_STATUSES } from './retry-strategy.ts';
 export type { RetryDecision, RetryInput, RetryStrategy } from './retry-strategy.ts';
 export {
-  BaseUrlAuthenticationHandler,
-  RequestBudgetHandler,
-  RequestTimeoutHandler,
-  ThrottlingRetryHandler,
-  TokenProviderAuthenticationProvider,
-  requestBudget,
-} from './graph-middleware.ts';
-export type { RequestBudget, RequestBudgetOptions } from './graph-middleware.ts';
-export {
   createGraphRequester,
   DEFAULT_READ_DEADLINE_IN_MS,
   DEFAULT_REQUEST_TIMEOUT_IN_MS,

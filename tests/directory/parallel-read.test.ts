@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { startGraphEmulator, type GraphEmulator, type GraphUserInput } from '../../src/devtools/graph-emulator.ts';
-import { createGraphDirectoryReader, requestBudget, weightedSlots } from '../../src/directory/graph-reader.ts';
+import { createGraphDirectoryReader, weightedSlots } from '../../src/directory/graph-reader.ts';
+import { requestBudget } from '../../src/directory/graph-middleware.ts';
 import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import type { DirectoryUser } from '../../src/domain/types.ts';
 

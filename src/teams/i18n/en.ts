@@ -2,7 +2,7 @@
  * The bot's words (B8): the English catalogue. Plan issues and error codes come from ./issues.ts,
  * terms from ./glossary.ts. Pure: no Node import.
  */
-import type { ReadCounts, Strings } from './strings.ts';
+import { signInFailureKind, type ReadCounts, type Strings } from './strings.ts';
 import { num, seconds } from './format.ts';
 import { glossary } from './glossary.ts';
 import { renderFailure, renderPlanError, renderPlanWarning } from './issues.ts';
@@ -126,14 +126,13 @@ export const en: Strings = {
   ],
   consentButton: 'Grant admin consent',
   consentRetry: 'Try again',
-  signInFailed: (code) => {
-    const hint =
-      code === 'resourcematchfailed'
-        ? 'The app manifest (webApplicationInfo) and the bot sign-in settings do not match; ask the person who installed Safety Sync to check them.'
-        : code === 'userconsentrequired' || code === 'interactionrequired'
-          ? 'Use the Sign in button to sign in and consent.'
-          : 'Try again, or use the Sign in button.';
-    return `Teams could not sign you in silently (${md(code)}). ${hint} Nothing was read or changed.`;
+  signInHint: {
+    manifest: 'The app manifest (webApplicationInfo) and the bot sign-in settings do not match; ask the person who installed Safety Sync to check them.',
+    consent: 'Use the Sign in button to sign in and consent.',
+    retry: 'Try again, or use the Sign in button.',
+  },
+  signInFailed(code) {
+    return `Teams could not sign you in silently (${md(code)}). ${en.signInHint[signInFailureKind(code)]} Nothing was read or changed.`;
   },
   signInExpired:
     'Your sign-in expired while the directory was being read, so nothing was planned or changed. Sign in again to continue.',

@@ -2,7 +2,7 @@
  * The bot's words (B8): the Japanese catalogue. Plan issues and error codes come from ./issues.ts,
  * terms from ./glossary.ts. Pure: no Node import.
  */
-import type { ReadCounts, Strings } from './strings.ts';
+import { signInFailureKind, type ReadCounts, type Strings } from './strings.ts';
 import { num, seconds } from './format.ts';
 import { glossary } from './glossary.ts';
 import { renderFailure, renderPlanError, renderPlanWarning } from './issues.ts';
@@ -122,14 +122,13 @@ export const ja: Strings = {
   ],
   consentButton: '管理者として同意する',
   consentRetry: 'もう一度試す',
-  signInFailed: (code) => {
-    const hint =
-      code === 'resourcematchfailed'
-        ? 'アプリ マニフェスト（webApplicationInfo）とボットのサインイン設定が一致していません。Safety Sync を導入した方に確認を依頼してください。'
-        : code === 'userconsentrequired' || code === 'interactionrequired'
-          ? 'サインイン ボタンからサインインして同意してください。'
-          : 'もう一度試すか、サインイン ボタンを使ってください。';
-    return `Teams で自動的にサインインできませんでした。${hint} 何も読み込まず、何も変更していません。（詳細: ${md(code)}）`;
+  signInHint: {
+    manifest: 'アプリ マニフェスト（webApplicationInfo）とボットのサインイン設定が一致していません。Safety Sync を導入した方に確認を依頼してください。',
+    consent: 'サインイン ボタンからサインインして同意してください。',
+    retry: 'もう一度試すか、サインイン ボタンを使ってください。',
+  },
+  signInFailed(code) {
+    return `Teams で自動的にサインインできませんでした。${ja.signInHint[signInFailureKind(code)]} 何も読み込まず、何も変更していません。（詳細: ${md(code)}）`;
   },
   signInExpired: 'ディレクトリの読み込み中にサインインの有効期限が切れたため、何も反映していません。続けるには、もう一度サインインしてください。',
   reading: 'Microsoft Entra ID からユーザーを取得しています…',

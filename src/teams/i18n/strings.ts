@@ -92,6 +92,8 @@ export interface Strings {
   consentButton: string;
   consentRetry: string;
   signInFailed(code: string): string;
+  /** What to do after a silent sign-in failed, by `signInFailureKind` of Teams' failure code. */
+  signInHint: Record<SignInFailureKind, string>;
   signInExpired: string;
   // reading
   reading: string;
@@ -106,3 +108,12 @@ export interface Strings {
   accountCheckFailed: string;
 }
 
+
+/** What a failed silent Teams sign-in asks of the administrator, decided once for every language. */
+export type SignInFailureKind = 'manifest' | 'consent' | 'retry';
+
+export function signInFailureKind(code: string): SignInFailureKind {
+  if (code === 'resourcematchfailed') return 'manifest';
+  if (code === 'userconsentrequired' || code === 'interactionrequired') return 'consent';
+  return 'retry';
+}
