@@ -9,7 +9,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { ServiceClientCredentialsFactory } from 'botframework-connector';
 import { createContext, startServer, type AppContext, type RunningServer } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { seedDemoCompany } from '../../src/devtools/demo.ts';
@@ -28,7 +27,7 @@ import { createTeamsBot, teamsRegistrar, type TeamsBot } from '../../src/teams/i
 import { freePort } from '../helpers/net.ts';
 import { spawnCli, type CliProcess } from '../helpers/spawn.ts';
 import { cardOf, cardText, startLocalConnector, type ConnectorCall, type LocalConnector } from '../teams/helpers/connector.ts';
-import { actionInvoke, BOT_ID, CHANNEL_ISSUER, OUTBOUND_TOKEN, SSO_CLIENT_ID, startChannelAuthority, type ChannelAuthority } from '../teams/helpers/harness.ts';
+import { actionInvoke, BOT_ID, CHANNEL_ISSUER, LocalCredentialsFactory, SSO_CLIENT_ID, startChannelAuthority, type ChannelAuthority } from '../teams/helpers/harness.ts';
 
 const URL_ = process.env.TEST_DATABASE_URL;
 const API_KEY = `instances-${randomBytes(12).toString('hex')}`;
@@ -59,25 +58,6 @@ async function call<T>(i: Instance, method: string, path: string, body?: unknown
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
-
-/** Outbound credentials for the local connector (as in tests/teams/helpers/harness.ts). */
-class LocalCredentialsFactory extends ServiceClientCredentialsFactory {
-  override async isValidAppId(appId: string): Promise<boolean> {
-    return appId === BOT_ID;
-  }
-  override async isAuthenticationDisabled(): Promise<boolean> {
-    return false;
-  }
-  override async createCredentials(appId: string) {
-    if (appId !== BOT_ID) throw new Error('Invalid appId.');
-    return {
-      async signRequest<T extends { headers: { set(name: string, value: string): void } }>(request: T): Promise<T> {
-        request.headers.set('Authorization', `Bearer ${OUTBOUND_TOKEN}`);
-        return request;
-      },
-    };
-  }
 }
 
 /** One bot instance in this process: its own pool on the shared schema, its own restify server. */

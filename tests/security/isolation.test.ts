@@ -26,6 +26,17 @@ import type { SafetyStore } from '../../src/store/safety-store.ts';
 
 const TENANT_B = 'bbbbbbbb-0000-4000-8000-00000000000b';
 
+/** Company B's own tenant (its own Graph): one user, whom nothing of company A may ever read. */
+const startCompanyBGraph = (): Promise<GraphEmulator> =>
+  startGraphEmulator({
+    tenant: {
+      tenantId: TENANT_B,
+      displayName: 'Company B',
+      directoryRoles: {},
+      users: [{ id: 'bbbbbbbb-1111-4000-8000-000000000001', userPrincipalName: 'new@b.example', displayName: 'New B', mail: 'new@b.example', department: 'B部' }],
+    },
+  });
+
 interface Row {
   /** Who calls and through which edge. */
   edge: 'admin' | 'tab' | 'scim';
@@ -73,14 +84,7 @@ describe('isolation between companies over every route (issue 7)', function () {
     scimTokenA = (await new ScimTokenStore(t.ctx.store.db).issue(a.id, 'entra-a', 'test')).token;
 
     // Company B: its own tenant (its own Graph), a user, a department, a pending plan, a SCIM token.
-    graphB = await startGraphEmulator({
-      tenant: {
-        tenantId: TENANT_B,
-        displayName: 'Company B',
-        directoryRoles: {},
-        users: [{ id: 'bbbbbbbb-1111-4000-8000-000000000001', userPrincipalName: 'new@b.example', displayName: 'New B', mail: 'new@b.example', department: 'B部' }],
-      },
-    });
+    graphB = await startCompanyBGraph();
     b = await t.ctx.store.createCompany({ name: 'Company B', plan: 'premier', maxUsers: 100, entraTenantId: TENANT_B });
     await t.ctx.store.updateSettings(b.id, { initialPassword: 'Welcome#B-2026' });
     const userB = await t.ctx.store.createUser(b.id, { loginName: 'keep@b.example', password: 'Secret#B-2026', name: 'Keep B', email: 'keep@b.example', roles: ['systemAdmin'] }, 'test');
@@ -204,14 +208,7 @@ describe('isolation between companies over card actions (issue 7)', function () 
 
   before(async () => {
     h = await startHarness();
-    graphB = await startGraphEmulator({
-      tenant: {
-        tenantId: TENANT_B,
-        displayName: 'Company B',
-        directoryRoles: {},
-        users: [{ id: 'bbbbbbbb-1111-4000-8000-000000000001', userPrincipalName: 'new@b.example', displayName: 'New B', mail: 'new@b.example', department: 'B部' }],
-      },
-    });
+    graphB = await startCompanyBGraph();
     b = await seedCompanyB(h.ctx.store);
     const readerB = createGraphDirectoryReader({ graphBaseUrl: graphB.baseUrl, tokenProvider: staticTokenProvider('b') });
     planWithoutCard = (await h.ctx.sync.createPlan(b.id, readerB, { requestedBy: 'keep@b.example', source: 'api' })).id;

@@ -10,24 +10,12 @@ import { staticTokenProvider } from '../../src/directory/tokens.ts';
 import type { SafetyStore, StoredPlan } from '../../src/store/safety-store.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
 import { engines } from '../helpers/databases.ts';
+import { numberedGraphUser, numberedId } from '../helpers/graph-users.ts';
 
 const TENANT = '44444444-4444-4555-8666-777777777777';
-const gid = (n: number) => `bbbbbbbb-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser => ({
-  id: gid(n),
-  userPrincipalName: `u${n}@contoso.com`,
-  displayName: `User ${n}`,
-  mail: `u${n}@contoso.com`,
-  otherMails: [],
-  businessPhones: [`03-${n}`],
-  mobilePhone: null,
-  department: n % 2 ? '営業部' : '総務部',
-  jobTitle: null,
-  accountEnabled: true,
-  userType: 'Member',
-  identities: [],
-  ...over,
-});
+const gid = (n: number) => numberedId(n, 'bbbbbbbb');
+const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser =>
+  numberedGraphUser(n, { department: n % 2 ? '営業部' : '総務部', ...over }, 'bbbbbbbb');
 
 for (const engine of engines()) {
   describe(`incremental re-plan through SyncService (issue 9 item 5) on ${engine.name}`, () => {

@@ -10,25 +10,12 @@ import type { SafetyStore } from '../../src/store/safety-store.ts';
 import { incrementalReader } from '../../src/sync/incremental-reader.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
 import { engines } from '../helpers/databases.ts';
+import { numberedGraphUser, numberedId } from '../helpers/graph-users.ts';
 
 const TENANT = '33333333-4444-4555-8666-777777777777';
 const OTHER_TENANT = '88888888-4444-4555-8666-777777777777';
-const gid = (n: number) => `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser => ({
-  id: gid(n),
-  userPrincipalName: `u${n}@contoso.com`,
-  displayName: `User ${n}`,
-  mail: `u${n}@contoso.com`,
-  otherMails: [],
-  businessPhones: [`03-${n}`],
-  mobilePhone: null,
-  department: '営業部',
-  jobTitle: null,
-  accountEnabled: true,
-  userType: 'Member',
-  identities: [],
-  ...over,
-});
+const gid = (n: number) => numberedId(n);
+const gu = (n: number, over: Partial<GraphUser> = {}): GraphUser => numberedGraphUser(n, over);
 
 describe('mergeUser (Graph delta sends at least the changed properties)', () => {
   const before: DirectoryUser = {

@@ -225,22 +225,22 @@ describe('configuration tab in headless Chromium (safety-sync demo)', function (
     });
   }
 
+  /** Picks a schedule preset and a time zone in the settings and saves them (ja-JP). */
+  async function saveSchedule(page: import('playwright-core').Page, preset: string, zone: string, what: string): Promise<void> {
+    await page.click('#schedule-preset');
+    await page.getByRole('option', { name: preset }).click();
+    await page.click('#time-zone');
+    await page.getByRole('option', { name: zone, exact: true }).click();
+    await page.click('#save-button');
+    await assertMessageInView(page, 'success', /設定を保存しました/, what);
+  }
+
   it('the company time zone: settable in the tab, and the next scheduled run is shown in it (ja-JP, dark)', async () => {
     const { page, errors } = await open('ja-JP', 'dark');
-    await page.click('#schedule-preset');
-    await page.getByRole('option', { name: '毎日 03:00' }).click();
-    await page.click('#time-zone');
-    await page.getByRole('option', { name: 'UTC', exact: true }).click();
-    await page.click('#save-button');
-    await assertMessageInView(page, 'success', /設定を保存しました/, 'time zone UTC');
+    await saveSchedule(page, '毎日 03:00', 'UTC', 'time zone UTC');
     await page.waitForFunction(() => /\b0?3:00（UTC）/.test(document.querySelector('[data-testid="status-next-run"]')?.textContent ?? ''));
     await page.screenshot({ path: `${ARTIFACTS}17-time-zone-ja-JP-dark.png` });
-    await page.click('#schedule-preset');
-    await page.getByRole('option', { name: 'オフ' }).click();
-    await page.click('#time-zone');
-    await page.getByRole('option', { name: 'Asia/Tokyo', exact: true }).click();
-    await page.click('#save-button');
-    await assertMessageInView(page, 'success', /設定を保存しました/, 'time zone back');
+    await saveSchedule(page, 'オフ', 'Asia/Tokyo', 'time zone back');
     await page.waitForFunction(() => /定期実行はオフです/.test(document.querySelector('[data-testid="status-next-run"]')?.textContent ?? ''));
     assert.deepEqual(errors, []);
     await page.close();

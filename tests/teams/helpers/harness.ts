@@ -83,7 +83,7 @@ export async function startChannelAuthority(): Promise<ChannelAuthority> {
 }
 
 /** Outbound credentials for the local connector: a fixed bearer the connector can check. */
-class LocalCredentialsFactory extends ServiceClientCredentialsFactory {
+export class LocalCredentialsFactory extends ServiceClientCredentialsFactory {
   override async isValidAppId(appId: string): Promise<boolean> {
     return appId === BOT_ID;
   }
