@@ -15,23 +15,12 @@ import { silentLogger } from '../../src/log.ts';
 import type { SafetyStore } from '../../src/store/safety-store.ts';
 import { SyncService } from '../../src/sync/sync-service.ts';
 import { engines } from '../helpers/databases.ts';
+import { numberedGraphUser } from '../helpers/graph-users.ts';
 
 const API_KEY = 'test-api-key-plan-validity';
 
-const gu = (n: number): GraphUser => ({
-  id: `aaaaaaaa-0000-4000-8000-${String(n).padStart(12, '0')}`,
-  userPrincipalName: `user${n}@contoso.com`,
-  displayName: `User ${n}`,
-  mail: `user${n}@contoso.com`,
-  otherMails: [],
-  businessPhones: [`03-0000-${n}`],
-  mobilePhone: null,
-  department: '営業部',
-  jobTitle: null,
-  accountEnabled: true,
-  userType: 'Member',
-  identities: [],
-});
+const gu = (n: number): GraphUser =>
+  numberedGraphUser(n, { userPrincipalName: `user${n}@contoso.com`, mail: `user${n}@contoso.com`, businessPhones: [`03-0000-${n}`] });
 
 type Answer<T> = { status: number; body: T };
 type ErrorBody = { error: { code: string; message: string } };

@@ -27,7 +27,7 @@ import { createTeamsBot, teamsRegistrar, type TeamsBot } from '../../src/teams/i
 import { freePort } from '../helpers/net.ts';
 import { spawnCli, type CliProcess } from '../helpers/spawn.ts';
 import { cardOf, cardText, startLocalConnector, type ConnectorCall, type LocalConnector } from '../teams/helpers/connector.ts';
-import { actionInvoke, BOT_ID, CHANNEL_ISSUER, LocalCredentialsFactory, SSO_CLIENT_ID, startChannelAuthority, type ChannelAuthority } from '../teams/helpers/harness.ts';
+import { actionInvoke, BOT_ID, LocalCredentialsFactory, localBotFrameworkOverrides, SSO_CLIENT_ID, startChannelAuthority, type ChannelAuthority } from '../teams/helpers/harness.ts';
 
 const URL_ = process.env.TEST_DATABASE_URL;
 const API_KEY = `instances-${randomBytes(12).toString('hex')}`;
@@ -93,16 +93,7 @@ async function startBotStack(databaseUrl: string, shared: { graph: GraphEmulator
       clickWaitInMs: 3000,
       progressIntervalInMs: 200,
       auth: {
-        botFrameworkOverrides: {
-          ToBotFromChannelOpenIdMetadataUrl: shared.channel.metadataUrl,
-          ToBotFromEmulatorOpenIdMetadataUrl: shared.channel.metadataUrl,
-          ToBotFromChannelTokenIssuer: CHANNEL_ISSUER,
-          ToChannelFromBotLoginUrl: `https://login.microsoftonline.com/${DEMO_TENANT_ID}`,
-          ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-          OAuthUrl: 'https://api.botframework.com',
-          CallerId: 'urn:botframework:azure',
-          ValidateAuthority: 'true',
-        },
+        botFrameworkOverrides: localBotFrameworkOverrides(shared.channel),
         credentialsFactory: new LocalCredentialsFactory(),
       },
     },

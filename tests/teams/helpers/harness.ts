@@ -82,6 +82,20 @@ export async function startChannelAuthority(): Promise<ChannelAuthority> {
   };
 }
 
+/** The public cloud's Bot Framework settings, except where the local channel's keys are published. */
+export function localBotFrameworkOverrides(channel: Pick<ChannelAuthority, 'metadataUrl'>) {
+  return {
+    ToBotFromChannelOpenIdMetadataUrl: channel.metadataUrl,
+    ToBotFromEmulatorOpenIdMetadataUrl: channel.metadataUrl,
+    ToBotFromChannelTokenIssuer: CHANNEL_ISSUER,
+    ToChannelFromBotLoginUrl: `https://login.microsoftonline.com/${DEMO_TENANT_ID}`,
+    ToChannelFromBotOAuthScope: 'https://api.botframework.com',
+    OAuthUrl: 'https://api.botframework.com',
+    CallerId: 'urn:botframework:azure',
+    ValidateAuthority: 'true',
+  };
+}
+
 /** Outbound credentials for the local connector: a fixed bearer the connector can check. */
 export class LocalCredentialsFactory extends ServiceClientCredentialsFactory {
   override async isValidAppId(appId: string): Promise<boolean> {
@@ -195,17 +209,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...(options.demo
           ? {}
           : {
-              botFrameworkOverrides: {
-                // The public cloud's values, except where the channel's keys are published.
-                ToBotFromChannelOpenIdMetadataUrl: channel.metadataUrl,
-                ToBotFromEmulatorOpenIdMetadataUrl: channel.metadataUrl,
-                ToBotFromChannelTokenIssuer: CHANNEL_ISSUER,
-                ToChannelFromBotLoginUrl: `https://login.microsoftonline.com/${DEMO_TENANT_ID}`,
-                ToChannelFromBotOAuthScope: 'https://api.botframework.com',
-                OAuthUrl: 'https://api.botframework.com',
-                CallerId: 'urn:botframework:azure',
-                ValidateAuthority: 'true',
-              },
+              botFrameworkOverrides: localBotFrameworkOverrides(channel),
               credentialsFactory: new LocalCredentialsFactory(),
             }),
         ...options.overrides?.auth,
