@@ -12,6 +12,7 @@ import { startFullRound } from '../../src/store/mirror-writer.ts';
 import type { SafetyStore } from '../../src/store/safety-store.ts';
 import { incrementalReader } from '../../src/sync/incremental-reader.ts';
 import { engines } from '../helpers/databases.ts';
+import { dirUser } from '../domain/builders.ts';
 
 const TENANT = '44444444-4444-4555-8666-777777777777';
 const gid = (n: number) => `bbbbbbbb-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -29,17 +30,7 @@ const gu = (n: number, name = `User ${n}`): GraphUser => ({
   userType: 'Member',
   identities: [],
 });
-const du = (n: number, name = `User ${n}`): DirectoryUser => ({
-  id: gid(n).toUpperCase(),
-  userPrincipalName: `u${n}@contoso.com`,
-  displayName: name,
-  mail: null,
-  businessPhones: [],
-  department: null,
-  accountEnabled: true,
-  userType: 'Member',
-  identityIssuers: [],
-});
+const du = (n: number, name = `User ${n}`): DirectoryUser => dirUser({ id: gid(n).toUpperCase(), userPrincipalName: `u${n}@contoso.com`, displayName: name });
 
 /** A Graph reader that streams `users` and, after `pauseAfter` of them, runs `midway` (then throws when `fail`). */
 function scriptedReader(users: DirectoryUser[], options: { pauseAfter: number; midway: () => Promise<void>; fail?: Error }): DirectoryReader & {
